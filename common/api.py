@@ -1,0 +1,81 @@
+"""Renders every API refusal in the one error shape of API.md."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from common.errors import ApplicationError
+
+
+def _first_field_error(detail: Any, prefix: str = "") -> tuple[str | None, str]:
+    """Walks DRF's nested error detail to the first message and the dotted field it belongs to."""
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            field = key if key != "non_field_errors" else None
+            name = f"{prefix}.{field}" if prefix and field else (field or prefix or None)
+            found_field, message = _first_field_error(value, name or "")
+            return found_field or name, message
+    if isinstance(detail, list) and detail:
+        return _first_field_error(detail[0], prefix)
+    return (prefix or None), str(detail)
+
+
+def error_response(code: str, message: str, http_status: int, field: str | None = None) -> Response:
+    body: dict[str, str] = {"code": code, "message": message}
+    if field:
+        body["field"] = field
+    return Response({"error": body}, status=http_status)
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, ApplicationError):
+        return error_response(exc.code, str(exc.message), exc.status, exc.field)
+    if isinstance(exc, exceptions.ValidationError):
+        field, message = _first_field_error(exc.detail)
+        code = "invalid_id_number" if _is_id_number_error(exc.detail) else "invalid_input"
+        return error_response(code, message, status.HTTP_400_BAD_REQUEST, field)
+    if isinstance(exc, exceptions.ParseError | exceptions.UnsupportedMediaType):
+        return error_response("invalid_input", _("The request body is not valid JSON."), 400)
+    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+        return error_response("not_authenticated", _("Please sign in first."), 401)
+    if isinstance(exc, exceptions.PermissionDenied | DjangoPermissionDenied):
+        return error_response("permission_denied", _("You are not allowed to do this."), 403)
+    if isinstance(exc, exceptions.NotFound | Http404):
+        return error_response("not_found", _("Not found."), 404)
+    if isinstance(exc, exceptions.Throttled):
+        response = error_response(
+            "rate_limited", _("Too many attempts. Please try again later."), status.HTTP_429_TOO_MANY_REQUESTS
+        )
+        if exc.wait:
+            response["Retry-After"] = str(int(exc.wait))
+        return response
+    if isinstance(exc, exceptions.MethodNotAllowed | exceptions.NotAcceptable):
+        response = drf_exception_handler(exc, context)
+        if response is not None:
+            return error_response("invalid_input", str(exc.detail), response.status_code)
+    return drf_exception_handler(exc, context)
+
+
+def _is_id_number_error(detail: Any) -> bool:
+    codes = exceptions.ValidationError(detail).get_codes()
+    flat: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+        else:
+            flat.append(str(node))
+
+    walk(codes)
+    return "invalid_id_number" in flat

@@ -1,0 +1,143 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from insurees.id_numbers import validate_id_number
+
+
+class Scheme(models.TextChoices):
+    EMPLOYEE = "employee", _("Employee basic medical insurance")
+    RESIDENT = "resident", _("Urban and rural resident basic medical insurance")
+
+
+class InsureeStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    SUSPENDED = "suspended", _("Suspended")
+    TERMINATED = "terminated", _("Terminated")
+
+
+class Sex(models.TextChoices):
+    MALE = "M", _("Male")
+    FEMALE = "F", _("Female")
+
+
+class RegionScope(models.TextChoices):
+    CITY = "city", _("Same pooling region")
+    PROVINCE = "province", _("Same province")
+
+
+class Person(models.Model):
+    id_number = models.CharField(_("ID number"), max_length=18, unique=True, validators=[validate_id_number])
+    name = models.CharField(_("name"), max_length=64)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    birth_date = models.DateField(_("birth date"))
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="person"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("persons")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Insuree(models.Model):
+    """One person's registration in one scheme; the employee one owns the personal account."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="insurances")
+    scheme = models.CharField(_("scheme"), max_length=16, choices=Scheme.choices)
+    region_code = models.CharField(_("pooling region"), max_length=6)
+    status = models.CharField(_("status"), max_length=16, choices=InsureeStatus.choices)
+    since = models.DateField(_("since"))
+    # The ledger account of an employee's personal account; ledger stays unaware of insurees.
+    account = models.OneToOneField(
+        "ledger.Account", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("insuree")
+        verbose_name_plural = _("insurees")
+        constraints = [
+            models.UniqueConstraint(fields=["person", "scheme"], name="one_insuree_per_person_scheme"),
+            models.CheckConstraint(
+                condition=Q(scheme=Scheme.EMPLOYEE) | Q(account__isnull=True),
+                name="personal_account_only_for_employees",
+            ),
+        ]
+        indexes = [models.Index(fields=["region_code", "scheme"], name="insuree_region_scheme")]
+
+    def __str__(self) -> str:
+        return f"{self.person} ({self.get_scheme_display()}, {self.region_code})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == InsureeStatus.ACTIVE
+
+
+class Enrollment(models.Model):
+    """A resident's registration for one coverage year; paid once the payment has synced."""
+
+    insuree = models.ForeignKey(Insuree, on_delete=models.PROTECT, related_name="enrollments")
+    year = models.PositiveSmallIntegerField(_("year"))
+    paid = models.BooleanField(_("paid"), default=False)
+    # The payment that paid it (payments.Payment id); a plain id keeps insurees free of payments.
+    payment_id = models.BigIntegerField(_("payment"), null=True, blank=True, unique=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("enrollment")
+        verbose_name_plural = _("enrollments")
+        constraints = [
+            models.UniqueConstraint(fields=["insuree", "year"], name="one_enrollment_per_insuree_year"),
+            models.CheckConstraint(
+                condition=Q(paid=False) | Q(payment_id__isnull=False), name="paid_enrollment_has_payment"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.insuree} {self.year}"
+
+
+class PremiumRate(models.Model):
+    region_code = models.CharField(_("pooling region"), max_length=6)
+    year = models.PositiveSmallIntegerField(_("year"))
+    amount_fen = models.PositiveIntegerField(_("amount (fen)"))
+    collection_start = models.DateField(_("collection starts"))
+    collection_end = models.DateField(_("collection ends"))
+
+    class Meta:
+        verbose_name = _("premium rate")
+        verbose_name_plural = _("premium rates")
+        constraints = [
+            models.UniqueConstraint(fields=["region_code", "year"], name="one_rate_per_region_year"),
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="premium_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(collection_end__gte=F("collection_start")), name="collection_period_ordered"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_code} {self.year}"
+
+
+class RegionPolicy(models.Model):
+    """How far bindings may reach and whether a family is exclusive; a province code covers its cities."""
+
+    region_code = models.CharField(_("region"), max_length=6, unique=True)
+    scope = models.CharField(_("scope"), max_length=16, choices=RegionScope.choices, default=RegionScope.CITY)
+    exclusive_family = models.BooleanField(_("exclusive family"), default=False)
+
+    class Meta:
+        verbose_name = _("region policy")
+        verbose_name_plural = _("region policies")
+
+    def __str__(self) -> str:
+        return f"{self.region_code} {self.scope}"

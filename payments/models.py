@@ -1,0 +1,144 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class PaymentChannel(models.TextChoices):
+    AUTHORIZER = "authorizer", _("Paid by the authorizer")
+    SELF = "self", _("Paid by the beneficiary")
+    COUNTER = "counter", _("Service counter")
+
+
+class PaymentStatus(models.TextChoices):
+    SETTLED = "settled", _("Settled")
+    REFUNDED = "refunded", _("Refunded")
+
+
+class RefundReason(models.TextChoices):
+    PAID_TWICE = "paid_twice", _("Paid twice through another channel")
+    JOINED_EMPLOYEE = "joined_employee", _("The beneficiary joined employee insurance")
+    DECEASED = "deceased", _("The beneficiary died")
+
+
+class Payment(models.Model):
+    reference = models.CharField(_("reference"), max_length=32, unique=True)
+    year = models.PositiveSmallIntegerField(_("year"))
+    amount_fen = models.PositiveIntegerField(_("amount (fen)"))
+    beneficiary = models.ForeignKey(
+        "insurees.Insuree", on_delete=models.PROTECT, related_name="payments_received"
+    )
+    authorizer = models.ForeignKey("insurees.Insuree", on_delete=models.PROTECT, related_name="payments_made")
+    binding = models.ForeignKey("mutual_aid.Binding", on_delete=models.PROTECT, related_name="payments")
+    region_code = models.CharField(_("pooling region"), max_length=6)
+    relation = models.CharField(_("relation"), max_length=32)
+    channel = models.CharField(_("channel"), max_length=16, choices=PaymentChannel.choices)
+    status = models.CharField(
+        _("status"), max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.SETTLED
+    )
+    ledger_transaction = models.OneToOneField(
+        "ledger.Transaction", on_delete=models.PROTECT, related_name="+"
+    )
+    operator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    counter_id = models.CharField(_("counter"), max_length=32, blank=True)
+    verification_code = models.CharField(_("verification code"), max_length=16)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    enrollment_synced_at = models.DateTimeField(_("enrollment synced at"), null=True, blank=True)
+
+    refund_transaction = models.OneToOneField(
+        "ledger.Transaction", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    refund_reason = models.CharField(
+        _("refund reason"), max_length=32, choices=RefundReason.choices, blank=True
+    )
+    refund_note = models.CharField(_("refund note"), max_length=500, blank=True)
+    refunded_at = models.DateTimeField(_("refunded at"), null=True, blank=True)
+    refunded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["beneficiary", "year"],
+                condition=Q(status="settled"),
+                name="one_settled_payment_per_beneficiary_year",
+            ),
+            models.CheckConstraint(condition=Q(amount_fen__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(status="settled", refund_transaction__isnull=True)
+                | Q(status="refunded", refund_transaction__isnull=False),
+                name="refund_matches_status",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["authorizer", "-created_at"], name="payment_authorizer_time"),
+            models.Index(fields=["beneficiary", "-created_at"], name="payment_beneficiary_time"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def enrollment_synced(self) -> bool:
+        return self.enrollment_synced_at is not None
+
+
+class IdempotencyKey(models.Model):
+    """A paying request's key, scoped to the caller, written in the payment's own transaction."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)
+    # One key may pay for a whole family at once, so the key points at payments, not one payment.
+    payments = models.ManyToManyField(Payment, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="one_idempotency_key_per_user")]
+
+
+class OutboxMessage(models.Model):
+    """Side effects of a committed payment, relayed to Celery so none is lost while the broker is down."""
+
+    class Topic(models.TextChoices):
+        ENROLLMENT_SYNC = "enrollment_sync", "enrollment sync"
+        ENROLLMENT_UNSYNC = "enrollment_unsync", "enrollment unsync"
+
+    topic = models.CharField(max_length=32, choices=Topic.choices)
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["id"], condition=Q(dispatched_at__isnull=True), name="outbox_pending"),
+        ]
+
+
+class Notification(models.Model):
+    """An in-app message to a person, e.g. each debit of his personal account."""
+
+    person = models.ForeignKey("insurees.Person", on_delete=models.CASCADE, related_name="notifications")
+
+    class Kind(models.TextChoices):
+        DEBIT = "debit", _("Debit")
+        REFUND = "refund", _("Refund")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="notifications")
+    # The message is rendered at reading time, in the reader's language, from these facts.
+    balance_after_fen = models.BigIntegerField(_("balance after (fen)"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [models.Index(fields=["person", "-created_at"], name="notification_person_time")]
