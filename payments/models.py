@@ -101,6 +101,9 @@ class IdempotencyKey(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="one_idempotency_key_per_user")]
 
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key}"
+
 
 class OutboxMessage(models.Model):
     """Side effects of a committed payment, relayed to Celery so none is lost while the broker is down."""
@@ -120,6 +123,9 @@ class OutboxMessage(models.Model):
         indexes = [
             models.Index(fields=["id"], condition=Q(dispatched_at__isnull=True), name="outbox_pending"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.topic} #{self.payment_id}"
 
 
 class Notification(models.Model):
@@ -142,3 +148,6 @@ class Notification(models.Model):
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         indexes = [models.Index(fields=["person", "-created_at"], name="notification_person_time")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.payment_id}"
