@@ -1,0 +1,75 @@
+"""The only way money moves: balanced transactions of append-only entries."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from django.db import transaction as db_transaction
+from django.db.models import F
+from django.utils.translation import gettext_lazy as _
+
+from common.errors import ApplicationError
+from ledger.lock_objects import accounts_for_update
+from ledger.models import Account, AccountKind, Entry, Transaction
+
+Leg = tuple[Account, int]
+
+
+def account_create(*, code: str, kind: AccountKind, name: str = "") -> Account:
+    return Account.objects.create(code=code, kind=kind, name=name)
+
+
+def account_get_or_create(*, code: str, kind: AccountKind, name: str = "") -> Account:
+    account, _created = Account.objects.get_or_create(code=code, defaults={"kind": kind, "name": name})
+    return account
+
+
+@db_transaction.atomic
+def transaction_post(
+    *, legs: Sequence[Leg], memo: str, reference: str = "", reverses: Transaction | None = None
+) -> Transaction:
+    """Posts one balanced transaction: its legs sum to zero and leave no account below zero.
+
+    Accounts are locked in primary-key order here; a caller that locked them already (in the same
+    order) loses nothing, since a row lock is re-entrant within its transaction.
+    """
+    totals: dict[int, int] = defaultdict(int)
+    for account, amount_fen in legs:
+        if not isinstance(amount_fen, int) or isinstance(amount_fen, bool) or amount_fen == 0:
+            raise ApplicationError(
+                "invalid_input", _("Every ledger entry moves a whole, non-zero number of fen.")
+            )
+        totals[account.pk] += amount_fen
+    if len(legs) < 2 or sum(totals.values()) != 0:
+        raise ApplicationError(
+            "unbalanced_transaction", _("A ledger transaction's entries must sum to zero.")
+        )
+
+    locked = {account.pk: account for account in accounts_for_update(totals)}
+    for account_id, delta in totals.items():
+        account = locked[account_id]
+        if account.kind != AccountKind.EXTERNAL and account.balance_fen + delta < 0:
+            raise ApplicationError(
+                "insufficient_balance", _("The personal account's balance is not enough."), field="balance"
+            )
+
+    txn = Transaction.objects.create(memo=memo, reference=reference, reverses=reverses)
+    Entry.objects.bulk_create(
+        Entry(transaction=txn, account_id=account.pk, amount_fen=amount_fen) for account, amount_fen in legs
+    )
+    for account_id, delta in totals.items():
+        if delta:
+            Account.objects.filter(pk=account_id).update(balance_fen=F("balance_fen") + delta)
+            locked[account_id].balance_fen += delta
+    for account, _amount in legs:
+        account.balance_fen = locked[account.pk].balance_fen
+    return txn
+
+
+@db_transaction.atomic
+def transaction_reverse(*, transaction: Transaction, memo: str) -> Transaction:
+    """Undoes a transaction with its mirror image; the original stays, and is reversed at most once
+    (the one-to-one `reverses` column refuses a second reversal at the database)."""
+    legs = [(entry.account, -entry.amount_fen) for entry in transaction.entries.select_related("account")]
+    return transaction_post(legs=legs, memo=memo, reference=transaction.reference, reverses=transaction)
