@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from insurees.id_numbers import normalize_id_number
+from insurees.models import Insuree, InsureeStatus, Person, Scheme
+from mutual_aid import errors
+from mutual_aid.models import Binding, BindingStatus, Pledge
+
+
+def pledge_current() -> Pledge | None:
+    return Pledge.objects.order_by("-version").first()
+
+
+def pledge_check(*, version: int | None, accepted: bool) -> Pledge:
+    """The pledge being signed must be accepted explicitly and be the one in force."""
+    current = pledge_current()
+    if not accepted or current is None or version != current.version:
+        raise errors.pledge_required()
+    return current
+
+
+def authorizer_for(*, person: Person) -> Insuree:
+    """The person's employee registration: the one that owns a personal account."""
+    insurances = {insuree.scheme: insuree for insuree in Insuree.objects.filter(person=person)}
+    insuree = insurances.get(Scheme.EMPLOYEE)
+    if insuree is None:
+        raise errors.authorizer_not_employee() if insurances else errors.authorizer_not_insured()
+    if insuree.status != InsureeStatus.ACTIVE:
+        raise errors.authorizer_not_active()
+    return insuree
+
+
+def beneficiary_for(*, id_number: str, name: str | None = None) -> Insuree:
+    """The resident registration behind an ID number; the name, when given, must match the roster."""
+    insurances = {
+        insuree.scheme: insuree
+        for insuree in Insuree.objects.filter(
+            person__id_number=normalize_id_number(id_number)
+        ).select_related("person")
+    }
+    if not insurances:
+        raise errors.beneficiary_not_insured()
+    any_insuree = next(iter(insurances.values()))
+    if name is not None and any_insuree.person.name != name.strip():
+        raise errors.name_mismatch()
+    insuree = insurances.get(Scheme.RESIDENT)
+    if insuree is None:
+        raise errors.beneficiary_not_resident()
+    return insuree
+
+
+def binding_list_for_person(*, person: Person) -> QuerySet[Binding]:
+    """Every binding the person is on, as authorizer or as beneficiary, newest first."""
+    return (
+        Binding.objects.filter(Q(authorizer__person=person) | Q(beneficiary__person=person))
+        .select_related("authorizer__person", "beneficiary__person")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def binding_get_for_person(*, person: Person, binding_id: int) -> Binding:
+    """A binding the person is on; anyone else's answers binding_not_found, as if it did not exist."""
+    binding = binding_list_for_person(person=person).filter(pk=binding_id).first()
+    if binding is None:
+        raise errors.binding_not_found()
+    return binding
+
+
+def binding_active_between(*, authorizer: Insuree, beneficiary: Insuree) -> Binding | None:
+    return Binding.objects.filter(
+        authorizer=authorizer, beneficiary=beneficiary, status=BindingStatus.ACTIVE
+    ).first()
+
+
+def bindings_active_for_beneficiary(*, beneficiary: Insuree) -> QuerySet[Binding]:
+    return Binding.objects.filter(beneficiary=beneficiary, status=BindingStatus.ACTIVE).order_by(
+        "created_at", "pk"
+    )

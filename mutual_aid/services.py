@@ -1,0 +1,115 @@
+"""Binding (共济关系): create, end, pause self-payment, and end all when an insuree's situation changes."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from insurees.models import Insuree, InsureeStatus, Person, Scheme
+from insurees.selectors import region_policy_for, regions_within_scope
+from mutual_aid import errors
+from mutual_aid.lock_objects import insurees_for_update
+from mutual_aid.models import Binding, BindingStatus, Channel, EndReason, Pledge, Relation
+
+
+def _check_sides(*, authorizer: Insuree, beneficiary: Insuree) -> None:
+    if authorizer.scheme != Scheme.EMPLOYEE:
+        raise errors.authorizer_not_employee()
+    if authorizer.status != InsureeStatus.ACTIVE:
+        raise errors.authorizer_not_active()
+    if beneficiary.scheme != Scheme.RESIDENT:
+        raise errors.beneficiary_not_resident()
+    if beneficiary.status != InsureeStatus.ACTIVE:
+        raise errors.beneficiary_not_active()
+
+
+@transaction.atomic
+def binding_create(
+    *,
+    authorizer: Insuree,
+    beneficiary: Insuree,
+    relation: str,
+    pledge: Pledge,
+    channel: Channel,
+    signer: Person,
+    operator: AbstractBaseUser | None = None,
+    counter_id: str = "",
+    paper_pledge_ref: str = "",
+) -> Binding:
+    if authorizer.person_id == beneficiary.person_id:
+        raise errors.self_binding()
+    if relation not in Relation.values:
+        raise errors.relation_not_allowed()
+
+    # Lock both registrations, then judge them as they are now, not as the caller last read them.
+    locked = {insuree.pk: insuree for insuree in insurees_for_update([authorizer.pk, beneficiary.pk])}
+    authorizer, beneficiary = locked[authorizer.pk], locked[beneficiary.pk]
+    _check_sides(authorizer=authorizer, beneficiary=beneficiary)
+
+    policy = region_policy_for(region_code=authorizer.region_code)
+    if not regions_within_scope(policy=policy, first=authorizer.region_code, second=beneficiary.region_code):
+        raise errors.region_mismatch()
+
+    active = list(Binding.objects.filter(beneficiary=beneficiary, status=BindingStatus.ACTIVE))
+    if any(binding.authorizer_id == authorizer.pk for binding in active):
+        raise errors.already_bound()
+    beneficiary_policy = region_policy_for(region_code=beneficiary.region_code)
+    if active and (policy.exclusive_family or beneficiary_policy.exclusive_family):
+        raise errors.family_exclusive()
+
+    try:
+        with transaction.atomic():
+            return Binding.objects.create(
+                authorizer=authorizer,
+                beneficiary=beneficiary,
+                relation=relation,
+                pledge=pledge,
+                pledge_version=pledge.version,
+                pledge_sha256=pledge.sha256,
+                signed_at=timezone.now(),
+                signer=signer,
+                channel=channel,
+                operator=operator,
+                counter_id=counter_id,
+                paper_pledge_ref=paper_pledge_ref,
+            )
+    except IntegrityError:
+        # The partial unique index caught a twin request that committed first.
+        raise errors.already_bound() from None
+
+
+@transaction.atomic
+def binding_end(*, binding: Binding, ended_by: Person) -> Binding:
+    """Either side may end its binding; the row stays, with when and why it ended."""
+    binding = Binding.objects.select_for_update().get(pk=binding.pk)
+    if binding.status != BindingStatus.ACTIVE:
+        raise errors.binding_not_found()
+    if ended_by.pk == binding.authorizer.person_id:
+        reason = EndReason.AUTHORIZER_UNBOUND
+    elif ended_by.pk == binding.beneficiary.person_id:
+        reason = EndReason.BENEFICIARY_UNBOUND
+    else:
+        raise errors.binding_not_found()
+    binding.status, binding.ended_at, binding.end_reason = BindingStatus.ENDED, timezone.now(), reason
+    binding.save(update_fields=["status", "ended_at", "end_reason"])
+    return binding
+
+
+@transaction.atomic
+def binding_set_self_pay_paused(*, binding: Binding, paused: bool, by: Person) -> Binding:
+    """Only the authorizer decides whether his relative may self-pay from his account."""
+    binding = Binding.objects.select_for_update().select_related("authorizer").get(pk=binding.pk)
+    if binding.status != BindingStatus.ACTIVE or binding.authorizer.person_id != by.pk:
+        raise errors.binding_not_found()
+    binding.self_pay_paused = paused
+    binding.save(update_fields=["self_pay_paused"])
+    return binding
+
+
+def binding_end_all_for_insuree(*, insuree: Insuree, reason: EndReason) -> int:
+    """Ends at once every active binding the insuree is on (insurance ended or moved away)."""
+    side = "authorizer" if insuree.scheme == Scheme.EMPLOYEE else "beneficiary"
+    return Binding.objects.filter(**{side: insuree}, status=BindingStatus.ACTIVE).update(
+        status=BindingStatus.ENDED, ended_at=timezone.now(), end_reason=reason
+    )
