@@ -155,3 +155,11 @@ LOGGING = {
 
 # A counter workstation names itself in this header; stored on every staff action.
 GONGJI_COUNTER_HEADER = "HTTP_X_COUNTER_ID"
+
+# The periodic half of the outbox relay: whatever the after-commit publish could not hand over.
+CELERY_BEAT_SCHEDULE = {
+    "relay-outbox": {
+        "task": "payments.tasks.outbox_relay_task",
+        "schedule": env.float("OUTBOX_RELAY_SECONDS", default=5.0),
+    },
+}

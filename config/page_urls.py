@@ -1,0 +1,3 @@
+"""The pages for account holders, relatives, counter staff and auditors."""
+
+urlpatterns: list = []

@@ -1,0 +1,56 @@
+"""The refusals of paying, each with its code from API.md."""
+
+from django.utils.translation import gettext_lazy as _
+
+from common.errors import ApplicationError
+from common.money import format_yuan
+
+
+def already_paid(year: int) -> ApplicationError:
+    return ApplicationError(
+        "already_paid", _("The resident premium for %(year)s has already been paid.") % {"year": year}, "year"
+    )
+
+
+def outside_collection_period(year: int, start: object, end: object) -> ApplicationError:
+    return ApplicationError(
+        "outside_collection_period",
+        _("The premium for %(year)s can be paid only from %(start)s to %(end)s.")
+        % {"year": year, "start": start, "end": end},
+        field="year",
+    )
+
+
+def insufficient_balance(amount_fen: int) -> ApplicationError:
+    return ApplicationError(
+        "insufficient_balance",
+        _("The personal account balance cannot cover the whole premium of %(amount)s yuan; nothing was paid.")
+        % {"amount": format_yuan(amount_fen)},
+    )
+
+
+def no_authorizer_can_pay(amount_fen: int) -> ApplicationError:
+    return ApplicationError(
+        "insufficient_balance",
+        _(
+            "None of the personal accounts bound to you can cover the whole premium of %(amount)s yuan; "
+            "nothing was paid."
+        )
+        % {"amount": format_yuan(amount_fen)},
+    )
+
+
+def idempotency_conflict() -> ApplicationError:
+    return ApplicationError(
+        "idempotency_conflict",
+        _("This Idempotency-Key was already used for a different request."),
+        field="Idempotency-Key",
+    )
+
+
+def refund_not_allowed(message: str) -> ApplicationError:
+    return ApplicationError("refund_not_allowed", message)
+
+
+def invalid_year() -> ApplicationError:
+    return ApplicationError("invalid_input", _("Please choose a valid year."), field="year")
