@@ -1,0 +1,123 @@
+"""Fixtures shared by every test: markers that need real services, a real Celery worker, clients."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from rest_framework.test import APIClient
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_collection_modifyitems(config, items):
+    on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+    skip_pg = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://... (as .ci/run does)")
+    skip_broker = pytest.mark.skip(reason="needs Redis and a Celery worker: set REDIS_URL (as .ci/run does)")
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(skip_pg)
+        if "broker" in item.keywords and not (settings.REDIS_URL and on_postgres):
+            item.add_marker(skip_broker)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    return f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+class CeleryWorker:
+    """A real `celery worker` process on the test database and the real Redis broker."""
+
+    def __init__(self) -> None:
+        self.process: subprocess.Popen | None = None
+        self.log_path = ROOT / "test-artifacts" / "celery-worker.log"
+
+    def start(self) -> None:
+        from config.celery import app
+
+        self.log_path.parent.mkdir(exist_ok=True)
+        env = {
+            **os.environ,
+            "DATABASE_URL": _database_url(),
+            "REDIS_URL": settings.REDIS_URL,
+            "CELERY_BROKER_URL": settings.REDIS_URL,
+            "DJANGO_SETTINGS_MODULE": "config.settings.test",
+            "CELERY_TASK_ALWAYS_EAGER": "false",
+        }
+        hostname = f"test-{os.getpid()}@%h"
+        self.process = subprocess.Popen(  # noqa: S603 - a fixed command line
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-l", "info", "-n", hostname],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log_path.open("ab"),
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"celery worker exited; see {self.log_path}")
+            replies = app.control.ping(timeout=1.0) or []
+            if any(f"test-{os.getpid()}@" in name for reply in replies for name in reply):
+                return
+        raise RuntimeError(f"celery worker did not answer within 60 s; see {self.log_path}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def kill(self) -> None:
+        """SIGKILL, as a crashed machine would: no chance to ack or clean up."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait()
+        self.process = None
+
+
+@pytest.fixture
+def celery_broker(settings):
+    """Publish to the real Redis broker instead of running tasks in-process."""
+    from config.celery import app
+
+    previous = app.conf.task_always_eager
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    app.conf.task_always_eager = False
+    app.conf.broker_url = settings.REDIS_URL
+    yield app
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, celery_broker):
+    """A real worker for the duration of one test; tests may kill and restart it."""
+    celery_broker.control.purge()
+    worker = CeleryWorker()
+    worker.start()
+    yield worker
+    worker.stop()
