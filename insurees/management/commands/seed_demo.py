@@ -1,0 +1,148 @@
+"""A small, realistic world to try the portal with; running it again changes nothing."""
+
+import datetime
+import hashlib
+
+from django.contrib.auth.models import User
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from common.money import format_yuan
+from insurees.id_numbers import make_id_number
+from insurees.models import Person, RegionScope, Scheme
+from insurees.selectors import insuree_get
+from insurees.services import insuree_register, person_create, premium_rate_set, region_policy_set
+from insurees.staff_accounts import staff_user_create
+from mutual_aid.models import Channel, Pledge
+from mutual_aid.selectors import binding_active_between
+from mutual_aid.services import binding_create
+
+DEMO_PASSWORD = "Gongji-2026"  # noqa: S105 - printed for demo logins only
+
+PLEDGE_ZH = """个人承诺书
+
+本人自愿申请使用本人职工基本医疗保险个人账户资金，为本人近亲属（配偶、父母、子女、兄弟姐妹、祖父母、外祖父母、孙子女、外孙子女）缴纳城乡居民基本医疗保险个人缴费，并郑重承诺：
+一、本人与所绑定的共济对象确属上述近亲属关系，所填报的身份信息真实、准确、完整；
+二、本人知悉个人账户资金一经用于缴费，除政策规定的情形外不予退还；
+三、本人同意经办机构为办理家庭共济业务查询、使用本人及共济对象的参保和个人账户信息；
+四、如因提供虚假信息造成基金损失，本人愿承担相应法律责任。"""
+
+PLEDGE_EN = """Personal pledge
+
+I apply of my own will to use the funds of my employee basic medical insurance personal account to pay the
+resident basic medical insurance premium of my near relatives (spouse, parents, children, siblings,
+grandparents and grandchildren), and I solemnly pledge that:
+1. the persons I bind are my near relatives as stated, and the identity information I give is true,
+   accurate and complete;
+2. I understand that money paid from my personal account is not refunded except where the policy says so;
+3. I agree that the insurance agency may look up and use my and my relatives' insurance and personal
+   account information to handle family mutual aid;
+4. I accept legal responsibility for any loss to the fund caused by false information."""
+
+# (key, name, region of issue, birth date, sex, scheme, pooling region, opening balance in yuan)
+PEOPLE = [
+    ("zhang_wei", "张伟", "210202", datetime.date(1978, 5, 12), "M", Scheme.EMPLOYEE, "210200", 8600),
+    ("zhang_min", "张敏", "210203", datetime.date(1982, 9, 3), "F", Scheme.EMPLOYEE, "210200", 1200),
+    ("liu_yang", "刘洋", "210204", datetime.date(1990, 2, 28), "M", Scheme.EMPLOYEE, "210200", 150),
+    ("chen_jing", "陈静", "320102", datetime.date(1985, 11, 20), "F", Scheme.EMPLOYEE, "320100", 5000),
+    ("zhang_jianguo", "张建国", "210202", datetime.date(1950, 3, 8), "M", Scheme.RESIDENT, "210200", 0),
+    ("li_xiuying", "李秀英", "210202", datetime.date(1953, 7, 16), "F", Scheme.RESIDENT, "210200", 0),
+    ("zhang_xiaobao", "张小宝", "210202", datetime.date(2017, 6, 1), "M", Scheme.RESIDENT, "210200", 0),
+    ("liu_guilan", "刘桂兰", "210211", datetime.date(1958, 12, 2), "F", Scheme.RESIDENT, "210200", 0),
+    ("chen_zhiqiang", "陈志强", "320502", datetime.date(1955, 4, 18), "M", Scheme.RESIDENT, "320500", 0),
+    ("wang_fang", "王芳", "320205", datetime.date(1960, 1, 25), "F", Scheme.RESIDENT, "320200", 0),
+]
+
+# (authorizer, beneficiary, the beneficiary's relation to the authorizer)
+BINDINGS = [
+    ("zhang_wei", "zhang_jianguo", "parent"),
+    ("zhang_min", "zhang_jianguo", "parent"),
+    ("zhang_wei", "li_xiuying", "parent"),
+    ("zhang_wei", "zhang_xiaobao", "child"),
+    ("liu_yang", "liu_guilan", "parent"),
+    ("chen_jing", "chen_zhiqiang", "parent"),
+]
+
+# (region, premium in yuan for this year, for next year)
+RATES = [("210200", 400, 420), ("320100", 420, 440), ("320200", 410, 430), ("320500", 440, 460)]
+
+
+class Command(BaseCommand):
+    help = "Seeds demo data: people, balances, premiums, bindings and staff logins."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        this_year = timezone.localdate().year
+        region_policy_set(region_code="210200", scope=RegionScope.CITY, exclusive_family=False)
+        region_policy_set(region_code="320000", scope=RegionScope.PROVINCE, exclusive_family=True)
+        for region, this_amount, next_amount in RATES:
+            premium_rate_set(
+                region_code=region,
+                year=this_year,
+                amount_fen=this_amount * 100,
+                collection_start=datetime.date(this_year - 1, 9, 1),
+                collection_end=datetime.date(this_year, 6, 30),
+            )
+            premium_rate_set(
+                region_code=region,
+                year=this_year + 1,
+                amount_fen=next_amount * 100,
+                collection_start=datetime.date(this_year, 9, 1),
+                collection_end=datetime.date(this_year + 1, 2, 28),
+            )
+        pledge = Pledge.objects.filter(version=1).first() or Pledge.objects.create(
+            version=1,
+            text_zh=PLEDGE_ZH,
+            text_en=PLEDGE_EN,
+            sha256=hashlib.sha256(PLEDGE_ZH.encode()).hexdigest(),
+        )
+
+        insurees, rows = {}, []
+        for sequence, (key, name, issued, birth, sex, scheme, region, balance) in enumerate(PEOPLE, start=11):
+            id_number = make_id_number(issued, birth, sequence, sex)
+            person = Person.objects.filter(id_number=id_number).first() or person_create(
+                id_number=id_number, name=name, phone=f"1390411{sequence:04d}"
+            )
+            insuree = insuree_get(person=person, scheme=scheme) or insuree_register(
+                person=person,
+                scheme=scheme,
+                region_code=region,
+                since=datetime.date(2010, 1, 1),
+                opening_balance_fen=balance * 100,
+            )
+            if person.user_id is None:
+                person.user = User.objects.create_user(username=id_number, password=DEMO_PASSWORD)
+                person.save(update_fields=["user"])
+            insurees[key] = insuree
+            shown = format_yuan(insuree.account.balance_fen) if insuree.account else "-"
+            rows.append((name, id_number, scheme.label, region, shown))
+
+        for authorizer_key, beneficiary_key, relation in BINDINGS:
+            authorizer, beneficiary = insurees[authorizer_key], insurees[beneficiary_key]
+            if binding_active_between(authorizer=authorizer, beneficiary=beneficiary) is None:
+                binding_create(
+                    authorizer=authorizer,
+                    beneficiary=beneficiary,
+                    relation=relation,
+                    pledge=pledge,
+                    channel=Channel.ONLINE,
+                    signer=authorizer.person,
+                )
+
+        for username, role in [
+            ("counter", "counter_staff"),
+            ("supervisor", "counter_supervisor"),
+            ("auditor", "auditor"),
+        ]:
+            staff_user_create(username=username, role=role, password=DEMO_PASSWORD)
+        if not User.objects.filter(username="admin").exists():
+            User.objects.create_superuser(username="admin", password=DEMO_PASSWORD)
+
+        self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000/ with:"))
+        self.stdout.write(f"  password for every demo login: {DEMO_PASSWORD}")
+        for name, id_number, scheme, region, balance in rows:
+            self.stdout.write(f"  {id_number}  {name}  {scheme} {region}  balance {balance}")
+        self.stdout.write(
+            "  staff: counter (counter_staff), supervisor (counter_supervisor), auditor, admin (/admin/)"
+        )
