@@ -71,5 +71,7 @@ def transaction_post(
 def transaction_reverse(*, transaction: Transaction, memo: str) -> Transaction:
     """Undoes a transaction with its mirror image; the original stays, and is reversed at most once
     (the one-to-one `reverses` column refuses a second reversal at the database)."""
+    if Transaction.objects.filter(reverses=transaction).exists():
+        raise ApplicationError("invalid_input", _("This ledger transaction has already been reversed."))
     legs = [(entry.account, -entry.amount_fen) for entry in transaction.entries.select_related("account")]
     return transaction_post(legs=legs, memo=memo, reference=transaction.reference, reverses=transaction)

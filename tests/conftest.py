@@ -43,7 +43,9 @@ def api_client() -> APIClient:
 
 def _database_url() -> str:
     db = connection.settings_dict
-    return f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    return (
+        f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    )
 
 
 class CeleryWorker:
@@ -67,7 +69,19 @@ class CeleryWorker:
         }
         hostname = f"test-{os.getpid()}@%h"
         self.process = subprocess.Popen(  # noqa: S603 - a fixed command line
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-l", "info", "-n", hostname],
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--pool=solo",
+                "-l",
+                "info",
+                "-n",
+                hostname,
+            ],
             cwd=ROOT,
             env=env,
             stdout=self.log_path.open("ab"),

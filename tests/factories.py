@@ -20,7 +20,9 @@ NANJING = "320100"
 SUZHOU = "320500"
 
 
-def id_number_for(n: int, *, region: str = "210202", birth: datetime.date | None = None, sex: str = "M") -> str:
+def id_number_for(
+    n: int, *, region: str = "210202", birth: datetime.date | None = None, sex: str = "M"
+) -> str:
     birth = birth or datetime.date(1960, 1, 1) + datetime.timedelta(days=n * 37 % 20000)
     return make_id_number(region, birth, n, sex)
 
@@ -31,7 +33,9 @@ class PersonFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("id_number",)
 
     class Params:
-        birth = factory.Sequence(lambda n: datetime.date(1950, 1, 1) + datetime.timedelta(days=n * 131 % 25000))
+        birth = factory.Sequence(
+            lambda n: datetime.date(1950, 1, 1) + datetime.timedelta(days=n * 131 % 25000)
+        )
 
     sex = factory.Iterator(["M", "F"])
     id_number = factory.LazyAttributeSequence(lambda o, n: make_id_number("210202", o.birth, n, o.sex))

@@ -1,0 +1,66 @@
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from hypothesis import given
+from hypothesis import strategies as st
+
+from insurees.id_numbers import PROVINCE_CODES, check_character, make_id_number, parse_id_number
+
+valid_numbers = st.builds(
+    make_id_number,
+    region=st.builds(
+        lambda province, rest: f"{province:02d}{rest:04d}",
+        st.sampled_from(sorted(PROVINCE_CODES)),
+        st.integers(1, 9999),
+    ),
+    birth_date=st.dates(datetime.date(1900, 1, 1), datetime.date(2024, 12, 31)),
+    sequence=st.integers(0, 499),
+    sex=st.sampled_from(["M", "F"]),
+)
+
+
+@given(valid_numbers)
+def test_every_generated_valid_number_passes_and_tells_its_birth_date_and_sex(number):
+    facts = parse_id_number(number)
+
+    assert facts.birth_date.strftime("%Y%m%d") == number[6:14]
+    assert facts.sex == ("M" if int(number[16]) % 2 else "F")
+
+
+@given(valid_numbers, st.integers(0, 17), st.sampled_from("0123456789X"))
+def test_every_single_character_change_fails(number, position, replacement):
+    # MOD 11-2 weights are all non-zero and coprime with 11, so one changed character always
+    # changes the checksum: no single substitution can produce another valid number.
+    if number[position] == replacement:
+        replacement = "1" if replacement != "1" else "2"
+    changed = number[:position] + replacement + number[position + 1 :]
+
+    with pytest.raises(ValidationError) as raised:
+        parse_id_number(changed)
+    assert raised.value.code == "invalid_id_number"
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        "",
+        "21020219780512023",  # 17 characters
+        "2102021978051202321",  # 19 characters
+        "21020219780512023A",  # a letter other than X
+        "99020219780512023X",  # no such province
+        "210202197802300232",  # 30 February
+        "210202189901010232",  # born before 1900
+        "210202299901010232",  # born in the future
+    ],
+)
+def test_malformed_numbers_are_refused(number):
+    with pytest.raises(ValidationError):
+        parse_id_number(number)
+
+
+def test_lowercase_x_is_accepted_as_the_check_character():
+    first_17 = "11010519491231002"
+    assert check_character(first_17) == "X"
+
+    assert parse_id_number(first_17 + "x").sex == "F"
