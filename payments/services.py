@@ -12,6 +12,7 @@ import json
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -38,6 +39,7 @@ from payments.models import (
     PaymentStatus,
     RefundReason,
 )
+from payments.notifications import notification_email_send
 from payments.outbox import outbox_relay_after_commit
 
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -149,13 +151,21 @@ def _settle(
         verification_code=secrets.token_hex(4).upper(),
     )
     OutboxMessage.objects.create(topic=OutboxMessage.Topic.ENROLLMENT_SYNC, payment=payment)
-    Notification.objects.create(
-        person_id=binding.authorizer.person_id,
-        kind=Notification.Kind.DEBIT,
-        payment=payment,
-        balance_after_fen=account.balance_fen,
+    _notify(
+        Notification(
+            person=binding.authorizer.person,
+            kind=Notification.Kind.DEBIT,
+            payment=payment,
+            balance_after_fen=account.balance_fen,
+        )
     )
     return payment
+
+
+def _notify(notification: Notification) -> None:
+    notification.save()
+    if notification.person.email:
+        transaction.on_commit(partial(notification_email_send, notification_id=notification.pk))
 
 
 def _active_binding(*, authorizer: Insuree, beneficiary: Insuree) -> Binding:
@@ -298,7 +308,11 @@ def payment_refund(
         raise ApplicationError("invalid_input", _("Choose a refund reason from the list."), field="reason")
     [enrollment] = enrollments_ensure(insurees=[payment.beneficiary], year=payment.year)
     list(enrollments_for_update([enrollment.pk]))
-    payment = Payment.objects.select_for_update().select_related("authorizer").get(pk=payment.pk)
+    payment = (
+        Payment.objects.select_for_update(of=("self",))
+        .select_related("authorizer__person")
+        .get(pk=payment.pk)
+    )
     if payment.status != PaymentStatus.SETTLED:
         raise errors.refund_not_allowed(_("This payment has already been refunded."))
     if timezone.localdate() >= datetime.date(payment.year, 1, 1):
@@ -323,11 +337,13 @@ def payment_refund(
     )
     enrollment_mark_unpaid(payment_id=payment.pk)
     account = Account.objects.get(pk=payment.authorizer.account_id)
-    Notification.objects.create(
-        person_id=payment.authorizer.person_id,
-        kind=Notification.Kind.REFUND,
-        payment=payment,
-        balance_after_fen=account.balance_fen,
+    _notify(
+        Notification(
+            person=payment.authorizer.person,
+            kind=Notification.Kind.REFUND,
+            payment=payment,
+            balance_after_fen=account.balance_fen,
+        )
     )
     return payment
 
