@@ -10,15 +10,11 @@ from django.utils import timezone
 from insurees.models import Enrollment, Insuree
 
 
-def enrollments_ensure(*, insurees: Sequence[Insuree], year: int) -> list[Enrollment]:
-    """The enrollments of these insurees for the year, creating missing ones (race-safe)."""
-    ids = [insuree.pk for insuree in insurees]
-    existing = {e.insuree_id: e for e in Enrollment.objects.filter(insuree_id__in=ids, year=year)}
-    missing = [Enrollment(insuree_id=pk, year=year) for pk in ids if pk not in existing]
-    if missing:
-        Enrollment.objects.bulk_create(missing, ignore_conflicts=True)
-        existing = {e.insuree_id: e for e in Enrollment.objects.filter(insuree_id__in=ids, year=year)}
-    return [existing[pk] for pk in ids]
+def enrollments_ensure(*, insurees: Sequence[Insuree], year: int) -> None:
+    """Creates the insurees' enrollments for the year where missing; one statement, race-safe."""
+    Enrollment.objects.bulk_create(
+        [Enrollment(insuree_id=insuree.pk, year=year) for insuree in insurees], ignore_conflicts=True
+    )
 
 
 @transaction.atomic

@@ -66,15 +66,13 @@ def _claim_idempotency_key(*, actor: Actor, fingerprint: str) -> IdempotencyKey 
     The insert waits on the unique index while a twin request holds it, so the twin's outcome is
     known when it returns: its payments if it committed, the key free again if it was refused.
     """
-    existing = IdempotencyKey.objects.filter(user=actor.user, key=actor.idempotency_key).first()
-    if existing is None:
-        try:
-            with transaction.atomic():
-                return IdempotencyKey.objects.create(
-                    user=actor.user, key=actor.idempotency_key, fingerprint=fingerprint
-                )
-        except IntegrityError:
-            existing = IdempotencyKey.objects.get(user=actor.user, key=actor.idempotency_key)
+    try:
+        with transaction.atomic():
+            return IdempotencyKey.objects.create(
+                user=actor.user, key=actor.idempotency_key, fingerprint=fingerprint
+            )
+    except IntegrityError:
+        existing = IdempotencyKey.objects.get(user=actor.user, key=actor.idempotency_key)
     if existing.fingerprint != fingerprint:
         raise errors.idempotency_conflict()
     return list(
@@ -211,8 +209,8 @@ def payments_create_for_family(
         return claim
 
     today = timezone.localdate()
-    enrollments = enrollments_ensure(insurees=beneficiaries, year=year)
-    list(enrollments_for_update([e.pk for e in enrollments]))
+    enrollments_ensure(insurees=beneficiaries, year=year)
+    list(enrollments_for_update(insuree_ids=[b.pk for b in beneficiaries], year=year))
 
     plan = []
     for beneficiary in beneficiaries:
@@ -267,8 +265,8 @@ def payment_create_self(
         return claim[0]
 
     today = timezone.localdate()
-    [enrollment] = enrollments_ensure(insurees=[beneficiary], year=year)
-    list(enrollments_for_update([enrollment.pk]))
+    enrollments_ensure(insurees=[beneficiary], year=year)
+    list(enrollments_for_update(insuree_ids=[beneficiary.pk], year=year))
     beneficiary.refresh_from_db(fields=["status", "region_code", "scheme"])
     _check_beneficiary(beneficiary)
     rate = _premium_due(beneficiary=beneficiary, year=year, today=today)
@@ -306,8 +304,8 @@ def payment_refund(
     """Credits the same personal account back and reverses the enrollment; both records stay."""
     if reason not in RefundReason.values:
         raise ApplicationError("invalid_input", _("Choose a refund reason from the list."), field="reason")
-    [enrollment] = enrollments_ensure(insurees=[payment.beneficiary], year=payment.year)
-    list(enrollments_for_update([enrollment.pk]))
+    enrollments_ensure(insurees=[payment.beneficiary], year=payment.year)
+    list(enrollments_for_update(insuree_ids=[payment.beneficiary_id], year=payment.year))
     payment = (
         Payment.objects.select_for_update(of=("self",))
         .select_related("authorizer__person")
@@ -354,8 +352,8 @@ def payment_sync_enrollment(*, payment_id: int) -> bool:
     payment = Payment.objects.filter(pk=payment_id).values("beneficiary_id", "year").first()
     if payment is None:
         return False
-    [enrollment] = enrollments_ensure(insurees=[Insuree(pk=payment["beneficiary_id"])], year=payment["year"])
-    list(enrollments_for_update([enrollment.pk]))
+    enrollments_ensure(insurees=[Insuree(pk=payment["beneficiary_id"])], year=payment["year"])
+    list(enrollments_for_update(insuree_ids=[payment["beneficiary_id"]], year=payment["year"]))
     locked = Payment.objects.select_for_update().get(pk=payment_id)
     if locked.status == PaymentStatus.SETTLED:
         enrollment_mark_paid(insuree_id=locked.beneficiary_id, year=locked.year, payment_id=locked.pk)
