@@ -3,7 +3,37 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts.apis import TokenCreateApi, UserRegisterApi
+from insurees.apis import MeApi
+from mutual_aid.apis import BindingDetailApi, BindingListCreateApi, PledgeApi
+from payments.apis import (
+    ExpenditureListApi,
+    NotificationListApi,
+    NotificationReadApi,
+    PaymentDetailApi,
+    PaymentFamilyApi,
+    PaymentListCreateApi,
+    PaymentReceiptApi,
+    PaymentSelfApi,
+    PremiumApi,
+)
+
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("auth/register/", UserRegisterApi.as_view(), name="api-register"),
+    path("auth/token/", TokenCreateApi.as_view(), name="api-token"),
+    path("me/", MeApi.as_view(), name="api-me"),
+    path("pledge/", PledgeApi.as_view(), name="api-pledge"),
+    path("bindings/", BindingListCreateApi.as_view(), name="api-bindings"),
+    path("bindings/<int:binding_id>/", BindingDetailApi.as_view(), name="api-binding"),
+    path("premiums/<int:year>/", PremiumApi.as_view(), name="api-premium"),
+    path("payments/", PaymentListCreateApi.as_view(), name="api-payments"),
+    path("payments/self/", PaymentSelfApi.as_view(), name="api-payments-self"),
+    path("payments/family/", PaymentFamilyApi.as_view(), name="api-payments-family"),
+    path("payments/<int:payment_id>/", PaymentDetailApi.as_view(), name="api-payment"),
+    path("payments/<int:payment_id>/receipt.pdf", PaymentReceiptApi.as_view(), name="api-payment-receipt"),
+    path("expenditures/", ExpenditureListApi.as_view(), name="api-expenditures"),
+    path("notifications/", NotificationListApi.as_view(), name="api-notifications"),
+    path("notifications/read/", NotificationReadApi.as_view(), name="api-notifications-read"),
 ]

@@ -360,3 +360,9 @@ def payment_sync_enrollment(*, payment_id: int) -> bool:
     if locked.enrollment_synced_at is None:
         Payment.objects.filter(pk=payment_id).update(enrollment_synced_at=timezone.now())
     return True
+
+
+def notifications_mark_read(*, person_id: int) -> int:
+    return Notification.objects.filter(person_id=person_id, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

@@ -1,0 +1,93 @@
+"""Serializer fields and helpers shared by the API: ID numbers, money, the error shape, idempotency keys."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from rest_framework import serializers
+
+from common.errors import ApplicationError
+from common.masking import mask_id_number
+from common.money import fen_to_yuan
+from insurees.id_numbers import normalize_id_number, parse_id_number
+
+MAX_IDEMPOTENCY_KEY = 255
+
+
+class IdNumberField(serializers.CharField):
+    default_error_messages = {"invalid_id_number": _("This is not a valid ID number.")}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 18)
+        kwargs.setdefault("min_length", 1)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        try:
+            parse_id_number(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages[0], code="invalid_id_number") from None
+        return normalize_id_number(value)
+
+
+class YearField(serializers.IntegerField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 2000)
+        kwargs.setdefault("max_value", 2100)
+        super().__init__(**kwargs)
+
+
+def yuan(fen: int) -> str:
+    return str(fen_to_yuan(fen))
+
+
+class PersonRefSerializer(serializers.Serializer):
+    """A person as shown to the other side of a binding or payment: masked ID number."""
+
+    name = serializers.CharField(source="person.name")
+    id_number_masked = serializers.SerializerMethodField()
+
+    def get_id_number_masked(self, insuree) -> str:
+        return mask_id_number(insuree.person.id_number)
+
+
+ErrorSerializer = inline_serializer(
+    name="Error",
+    fields={
+        "error": inline_serializer(
+            name="ErrorBody",
+            fields={
+                "code": serializers.CharField(),
+                "message": serializers.CharField(),
+                "field": serializers.CharField(required=False),
+            },
+        )
+    },
+)
+
+
+def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
+    """The documented refusals of an endpoint, all in the one error shape."""
+    descriptions = {
+        400: "invalid_input, invalid_id_number, idempotency_key_required",
+        401: "not_authenticated",
+        403: "permission_denied",
+        404: "not_found, binding_not_found",
+        409: "already_bound, family_exclusive, already_paid, idempotency_conflict, idempotency_in_flight",
+        422: "a business rule refused the request (see API.md)",
+        429: "rate_limited",
+    }
+    return {status: OpenApiResponse(ErrorSerializer, description=descriptions[status]) for status in statuses}
+
+
+def idempotency_key_from(request) -> str:
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if not key or len(key) > MAX_IDEMPOTENCY_KEY:
+        raise ApplicationError(
+            "idempotency_key_required",
+            _("Every payment request needs an Idempotency-Key header of 1 to 255 characters."),
+            field="Idempotency-Key",
+        )
+    return key

@@ -1,0 +1,322 @@
+from django.http import HttpResponse
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from common.api_fields import (
+    IdNumberField,
+    PersonRefSerializer,
+    YearField,
+    error_responses,
+    idempotency_key_from,
+    yuan,
+)
+from common.permissions import IsInsuree, person_of
+from insurees.models import Scheme
+from insurees.selectors import insuree_get_by_id_number
+from mutual_aid.selectors import authorizer_for
+from payments.models import Payment
+from payments.notifications import notification_text
+from payments.receipts import receipt_pdf
+from payments.selectors import (
+    expenditure_list_for_person,
+    notification_list_for_person,
+    notification_unread_count,
+    payment_get_for_person,
+    payment_list_for_person,
+    premium_due_for,
+)
+from payments.services import (
+    Actor,
+    notifications_mark_read,
+    payment_create_for_relative,
+    payment_create_self,
+    payments_create_for_family,
+)
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key", str, OpenApiParameter.HEADER, required=True, description="1–255 characters, per caller"
+)
+
+
+class PaymentOutputSerializer(serializers.ModelSerializer):
+    amount = serializers.SerializerMethodField()
+    beneficiary = PersonRefSerializer()
+    authorizer = PersonRefSerializer()
+    enrollment_synced = serializers.BooleanField()
+
+    class Meta:
+        model = Payment
+        fields = [
+            "id",
+            "reference",
+            "year",
+            "amount",
+            "beneficiary",
+            "authorizer",
+            "channel",
+            "status",
+            "enrollment_synced",
+            "created_at",
+        ]
+
+    def get_amount(self, payment) -> str:
+        return yuan(payment.amount_fen)
+
+
+class PremiumApi(APIView):
+    permission_classes = [IsInsuree]
+
+    class OutputSerializer(serializers.Serializer):
+        year = serializers.IntegerField()
+        region_code = serializers.CharField()
+        amount = serializers.CharField(allow_null=True)
+        collection_period = inline_serializer(
+            "CollectionPeriod",
+            {"start": serializers.DateField(), "end": serializers.DateField()},
+            allow_null=True,
+        )
+        paid = serializers.BooleanField()
+
+    @extend_schema(
+        parameters=[OpenApiParameter("beneficiary_id_number", str, description="defaults to the caller")],
+        responses={200: OutputSerializer, **error_responses(400, 401, 403, 404, 422)},
+    )
+    def get(self, request, year: int):
+        person = person_of(request.user)
+        query = _QuerySerializer(data={"year": year, **request.query_params.dict()})
+        query.is_valid(raise_exception=True)
+        id_number = query.validated_data.get("beneficiary_id_number") or person.id_number
+        beneficiary = insuree_get_by_id_number(id_number=id_number, scheme=Scheme.RESIDENT)
+        [due] = premium_due_for(beneficiary=beneficiary, years=[query.validated_data["year"]])
+        rate = due.rate
+        return Response(
+            {
+                "year": due.year,
+                "region_code": beneficiary.region_code,
+                "amount": yuan(rate.amount_fen) if rate else None,
+                "collection_period": {"start": rate.collection_start, "end": rate.collection_end}
+                if rate
+                else None,
+                "paid": due.paid,
+            }
+        )
+
+
+class _QuerySerializer(serializers.Serializer):
+    year = YearField()
+    beneficiary_id_number = IdNumberField(required=False)
+
+
+def _actor(request) -> Actor:
+    return Actor(user=request.user, idempotency_key=idempotency_key_from(request))
+
+
+class PaymentListCreateApi(APIView):
+    """The authorizer pays a bound relative's premium; GET lists the caller's payments."""
+
+    permission_classes = [IsInsuree]
+
+    class InputSerializer(serializers.Serializer):
+        beneficiary_id_number = IdNumberField()
+        year = YearField()
+
+    @extend_schema(responses={200: PaymentOutputSerializer(many=True), **error_responses(401, 403)})
+    def get(self, request):
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(
+            payment_list_for_person(person=person_of(request.user)), request, self
+        )
+        return paginator.get_paginated_response(PaymentOutputSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=InputSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: PaymentOutputSerializer, **error_responses(400, 401, 403, 404, 409, 422)},
+    )
+    def post(self, request):
+        actor = _actor(request)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        payment = payment_create_for_relative(
+            authorizer=authorizer_for(person=person_of(request.user)),
+            beneficiary=insuree_get_by_id_number(
+                id_number=data["beneficiary_id_number"], scheme=Scheme.RESIDENT
+            ),
+            year=data["year"],
+            actor=actor,
+        )
+        return Response(PaymentOutputSerializer(payment).data, status=status.HTTP_201_CREATED)
+
+
+class PaymentSelfApi(APIView):
+    """The relative pays his own premium from the richest bound personal account."""
+
+    permission_classes = [IsInsuree]
+
+    class InputSerializer(serializers.Serializer):
+        year = YearField()
+
+    @extend_schema(
+        request=InputSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: PaymentOutputSerializer, **error_responses(400, 401, 403, 404, 409, 422)},
+    )
+    def post(self, request):
+        actor = _actor(request)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        person = person_of(request.user)
+        payment = payment_create_self(
+            beneficiary=insuree_get_by_id_number(id_number=person.id_number, scheme=Scheme.RESIDENT),
+            year=serializer.validated_data["year"],
+            actor=actor,
+        )
+        return Response(PaymentOutputSerializer(payment).data, status=status.HTTP_201_CREATED)
+
+
+class PaymentFamilyApi(APIView):
+    """The authorizer pays several relatives at once: all of them, or none."""
+
+    permission_classes = [IsInsuree]
+
+    class InputSerializer(serializers.Serializer):
+        beneficiary_id_numbers = serializers.ListField(child=IdNumberField(), min_length=1, max_length=20)
+        year = YearField()
+
+    @extend_schema(
+        request=InputSerializer,
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: PaymentOutputSerializer(many=True), **error_responses(400, 401, 403, 404, 409, 422)},
+    )
+    def post(self, request):
+        actor = _actor(request)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        payments = payments_create_for_family(
+            authorizer=authorizer_for(person=person_of(request.user)),
+            beneficiaries=[
+                insuree_get_by_id_number(id_number=number, scheme=Scheme.RESIDENT)
+                for number in data["beneficiary_id_numbers"]
+            ],
+            year=data["year"],
+            actor=actor,
+        )
+        return Response(PaymentOutputSerializer(payments, many=True).data, status=status.HTTP_201_CREATED)
+
+
+class PaymentDetailApi(APIView):
+    permission_classes = [IsInsuree]
+
+    @extend_schema(responses={200: PaymentOutputSerializer, **error_responses(401, 403, 404)})
+    def get(self, request, payment_id: int):
+        payment = payment_get_for_person(person=person_of(request.user), payment_id=payment_id)
+        return Response(PaymentOutputSerializer(payment).data)
+
+
+class PaymentReceiptApi(APIView):
+    permission_classes = [IsInsuree]
+
+    @extend_schema(responses={(200, "application/pdf"): bytes, **error_responses(401, 403, 404)})
+    def get(self, request, payment_id: int):
+        payment = payment_get_for_person(person=person_of(request.user), payment_id=payment_id)
+        response = HttpResponse(receipt_pdf(payment=payment), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="receipt-{payment.reference}.pdf"'
+        return response
+
+
+class ExpenditureListApi(APIView):
+    """The caller's personal-account debits and refunds (支出记录), newest first."""
+
+    permission_classes = [IsInsuree]
+
+    class FilterSerializer(serializers.Serializer):
+        date_from = serializers.DateField(required=False)
+        date_to = serializers.DateField(required=False)
+
+    class OutputSerializer(serializers.Serializer):
+        kind = serializers.CharField()
+        at = serializers.DateTimeField()
+        amount = serializers.CharField()
+        payment = PaymentOutputSerializer()
+
+    @extend_schema(
+        parameters=[OpenApiParameter("from", str), OpenApiParameter("to", str)],
+        responses={200: OutputSerializer(many=True), **error_responses(400, 401, 403)},
+    )
+    def get(self, request):
+        query = self.FilterSerializer(
+            data={
+                k: v
+                for k, v in {
+                    "date_from": request.query_params.get("from"),
+                    "date_to": request.query_params.get("to"),
+                }.items()
+                if v
+            }
+        )
+        query.is_valid(raise_exception=True)
+        lines = expenditure_list_for_person(person=person_of(request.user), **query.validated_data)
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(lines, request, self)
+        rows = [
+            {
+                "kind": line.kind,
+                "at": timezone.localtime(line.at),
+                "amount": yuan(line.amount_fen),
+                "payment": line.payment,
+            }
+            for line in page
+        ]
+        return paginator.get_paginated_response(self.OutputSerializer(rows, many=True).data)
+
+
+class NotificationListApi(APIView):
+    permission_classes = [IsInsuree]
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        kind = serializers.CharField()
+        message = serializers.CharField()
+        payment_id = serializers.IntegerField()
+        created_at = serializers.DateTimeField()
+        read = serializers.BooleanField()
+
+    @extend_schema(responses={200: OutputSerializer(many=True), **error_responses(401, 403)})
+    def get(self, request):
+        person = person_of(request.user)
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(notification_list_for_person(person=person), request, self)
+        rows = [
+            {
+                "id": n.pk,
+                "kind": n.kind,
+                "message": notification_text(n),
+                "payment_id": n.payment_id,
+                "created_at": n.created_at,
+                "read": n.read_at is not None,
+            }
+            for n in page
+        ]
+        response = paginator.get_paginated_response(self.OutputSerializer(rows, many=True).data)
+        response.data["unread"] = notification_unread_count(person=person)
+        return response
+
+
+class NotificationReadApi(APIView):
+    permission_classes = [IsInsuree]
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: inline_serializer("MarkedRead", {"marked": serializers.IntegerField()}),
+            **error_responses(401, 403),
+        },
+    )
+    def post(self, request):
+        return Response({"marked": notifications_mark_read(person_id=person_of(request.user).pk)})

@@ -1,0 +1,134 @@
+import pytest
+from django.contrib.auth.models import User
+
+from accounts.models import LoginFailure
+from accounts.services import MAX_FAILURES, login_lockout_clear
+from tests.factories import EmployeeFactory, PersonFactory, ResidentFactory, UserFactory
+
+PASSWORD = "Gongji-test-2026"
+
+
+def error_code(response):
+    return response.json()["error"]["code"]
+
+
+def test_registration_checks_the_real_name_against_the_roster(api_client, db):
+    person = EmployeeFactory().person
+    body = {"id_number": person.id_number, "name": person.name, "phone": "13904110000", "password": PASSWORD}
+
+    wrong_name = api_client.post("/api/v1/auth/register/", {**body, "name": "冒名"}, format="json")
+    assert (wrong_name.status_code, error_code(wrong_name)) == (422, "not_insured")
+    assert not User.objects.exists()
+
+    registered = api_client.post("/api/v1/auth/register/", body, format="json")
+    assert registered.status_code == 201
+    assert registered.json()["id_number_masked"] == person.id_number[:4] + "*" * 10 + person.id_number[-4:]
+    person.refresh_from_db()
+    assert person.user.username == person.id_number
+
+    again = api_client.post("/api/v1/auth/register/", body, format="json")
+    assert (again.status_code, error_code(again)) == (400, "invalid_input")
+
+
+def test_registration_refuses_a_weak_password_and_creates_nothing(api_client, db):
+    person = ResidentFactory().person
+    body = {"id_number": person.id_number, "name": person.name, "phone": "13904110000", "password": "123"}
+
+    response = api_client.post("/api/v1/auth/register/", body, format="json")
+
+    assert (response.status_code, error_code(response), response.json()["error"]["field"]) == (
+        400,
+        "invalid_input",
+        "password",
+    )
+    assert not User.objects.exists()
+
+
+def test_an_invalid_id_number_is_refused_with_its_own_code(api_client, db):
+    body = {"id_number": "210202197805120233", "name": "张伟", "phone": "13904110000", "password": PASSWORD}
+
+    response = api_client.post("/api/v1/auth/register/", body, format="json")
+
+    assert (response.status_code, error_code(response)) == (400, "invalid_id_number")
+    assert response.json()["error"]["field"] == "id_number"
+
+
+def test_token_login_for_insurees_and_staff(api_client, db):
+    person = PersonFactory()
+    UserFactory(username=person.id_number)
+    UserFactory(username="counter1")
+
+    insuree = api_client.post("/api/v1/auth/token/", {"id_number": person.id_number, "password": PASSWORD})
+    staff = api_client.post("/api/v1/auth/token/", {"username": "counter1", "password": PASSWORD})
+
+    assert insuree.status_code == staff.status_code == 200
+    assert insuree.json()["token"] != staff.json()["token"]
+
+
+def test_repeated_failures_lock_the_id_number_until_an_admin_clears_it(api_client, db):
+    person = PersonFactory()
+    UserFactory(username=person.id_number)
+    for _ in range(MAX_FAILURES):
+        failed = api_client.post("/api/v1/auth/token/", {"id_number": person.id_number, "password": "wrong"})
+        assert (failed.status_code, error_code(failed)) == (401, "not_authenticated")
+
+    locked = api_client.post("/api/v1/auth/token/", {"id_number": person.id_number, "password": PASSWORD})
+    assert (locked.status_code, error_code(locked)) == (429, "rate_limited")
+
+    login_lockout_clear(identifier=person.id_number)
+    assert (
+        api_client.post(
+            "/api/v1/auth/token/", {"id_number": person.id_number, "password": PASSWORD}
+        ).status_code
+        == 200
+    )
+    assert not LoginFailure.objects.exists()
+
+
+def test_login_is_throttled_per_address(api_client, db, settings):
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "login_ip": "3/min"}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    from rest_framework.throttling import SimpleRateThrottle
+
+    SimpleRateThrottle.THROTTLE_RATES = rates
+    try:
+        codes = [
+            api_client.post("/api/v1/auth/token/", {"username": f"u{i}", "password": "x"}).status_code
+            for i in range(5)
+        ]
+    finally:
+        from rest_framework.settings import api_settings
+
+        SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+    assert codes[:3] == [401, 401, 401]
+    assert codes[3:] == [429, 429]
+
+
+def test_me_shows_masked_id_and_the_balance_only_for_the_employee_scheme(as_authorizer, authorizer):
+    ResidentFactory(person=authorizer.person, region_code="210200")
+
+    body = as_authorizer.get("/api/v1/me/").json()
+
+    assert body["id_number_masked"].count("*") == 10
+    assert authorizer.person.id_number not in str(body)
+    by_scheme = {i["scheme"]: i for i in body["insurances"]}
+    assert by_scheme["employee"]["balance"] == "1000.00"
+    assert "balance" not in by_scheme["resident"]
+    assert body["roles"] == ["insuree"]
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/me/", "/api/v1/bindings/", "/api/v1/payments/", "/api/v1/expenditures/"]
+)
+def test_anonymous_callers_are_refused(api_client, db, path):
+    response = api_client.get(path)
+
+    assert (response.status_code, error_code(response)) == (401, "not_authenticated")
+
+
+def test_messages_follow_the_request_language(api_client, db):
+    chinese = api_client.get("/api/v1/me/")
+    english = api_client.get("/api/v1/me/", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert english.json()["error"]["message"] == "Please sign in first."
+    assert chinese.json()["error"]["message"] != english.json()["error"]["message"]
