@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -79,3 +80,11 @@ def _is_id_number_error(detail: Any) -> bool:
 
     walk(codes)
     return "invalid_id_number" in flat
+
+
+@csrf_exempt
+def api_not_found(request, *args: Any, **kwargs: Any):
+    """Unknown API paths answer in the error shape too, not with an HTML page."""
+    from django.http import JsonResponse
+
+    return JsonResponse({"error": {"code": "not_found", "message": _("Not found.")}}, status=404)

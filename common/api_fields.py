@@ -91,3 +91,17 @@ def idempotency_key_from(request) -> str:
             field="Idempotency-Key",
         )
     return key
+
+
+def paginated(name: str, item: serializers.Serializer, **extra: serializers.Field) -> serializers.Serializer:
+    """The page shape of DRF's PageNumberPagination, for the schema of an APIView's list."""
+    return inline_serializer(
+        name=name,
+        fields={
+            "count": serializers.IntegerField(),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": item,
+            **extra,
+        },
+    )

@@ -1,9 +1,10 @@
 """The REST API v1 (API.md)."""
 
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.apis import TokenCreateApi, UserRegisterApi
+from common.api import api_not_found
 from insurees.apis import MeApi
 from mutual_aid.apis import BindingDetailApi, BindingListCreateApi, PledgeApi
 from payments.apis import (
@@ -36,4 +37,5 @@ urlpatterns = [
     path("expenditures/", ExpenditureListApi.as_view(), name="api-expenditures"),
     path("notifications/", NotificationListApi.as_view(), name="api-notifications"),
     path("notifications/read/", NotificationReadApi.as_view(), name="api-notifications-read"),
+    re_path(r"^.*$", api_not_found),
 ]

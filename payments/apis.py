@@ -12,6 +12,7 @@ from common.api_fields import (
     YearField,
     error_responses,
     idempotency_key_from,
+    paginated,
     yuan,
 )
 from common.permissions import IsInsuree, person_of
@@ -124,7 +125,13 @@ class PaymentListCreateApi(APIView):
         beneficiary_id_number = IdNumberField()
         year = YearField()
 
-    @extend_schema(responses={200: PaymentOutputSerializer(many=True), **error_responses(401, 403)})
+    @extend_schema(
+        operation_id="payments_list",
+        responses={
+            200: paginated("PaymentPage", PaymentOutputSerializer(many=True)),
+            **error_responses(401, 403),
+        },
+    )
     def get(self, request):
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(
@@ -247,7 +254,10 @@ class ExpenditureListApi(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("from", str), OpenApiParameter("to", str)],
-        responses={200: OutputSerializer(many=True), **error_responses(400, 401, 403)},
+        responses={
+            200: paginated("ExpenditurePage", OutputSerializer(many=True)),
+            **error_responses(400, 401, 403),
+        },
     )
     def get(self, request):
         query = self.FilterSerializer(
@@ -287,7 +297,14 @@ class NotificationListApi(APIView):
         created_at = serializers.DateTimeField()
         read = serializers.BooleanField()
 
-    @extend_schema(responses={200: OutputSerializer(many=True), **error_responses(401, 403)})
+    @extend_schema(
+        responses={
+            200: paginated(
+                "NotificationPage", OutputSerializer(many=True), unread=serializers.IntegerField()
+            ),
+            **error_responses(401, 403),
+        }
+    )
     def get(self, request):
         person = person_of(request.user)
         paginator = PageNumberPagination()

@@ -171,7 +171,7 @@ def test_the_beneficiary_name_must_match_the_roster(db):
 
 def test_an_unknown_person_is_not_insured(db):
     with pytest.raises(ApplicationError) as raised:
-        beneficiary_for(id_number="110105194912310029", name="无名")
+        beneficiary_for(id_number="11010519491231002X", name="无名")
 
     assert raised.value.code == "not_insured"
 
