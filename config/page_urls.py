@@ -1,3 +1,37 @@
 """The pages for account holders, relatives, counter staff and auditors."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from accounts.views import elderly_mode_view, login_view, logout_view, register_view
+from insurees.views import home_view
+from mutual_aid.views import binding_create_view, binding_end_view, binding_manage_view, binding_pause_view
+from payments.views import (
+    notifications_read_view,
+    notifications_view,
+    pay_self_view,
+    pay_view,
+    payment_detail_view,
+    receipt_verify_view,
+    receipt_view,
+    records_view,
+)
+
+urlpatterns = [
+    path("", home_view, name="home"),
+    path("login/", login_view, name="login"),
+    path("logout/", logout_view, name="logout"),
+    path("register/", register_view, name="register"),
+    path("preferences/large-type/", elderly_mode_view, name="elderly-mode"),
+    path("bindings/new/", binding_create_view, name="binding-create"),
+    path("bindings/<int:binding_id>/", binding_manage_view, name="binding-manage"),
+    path("bindings/<int:binding_id>/end/", binding_end_view, name="binding-end"),
+    path("bindings/<int:binding_id>/self-pay/", binding_pause_view, name="binding-pause"),
+    path("pay/", pay_view, name="pay"),
+    path("pay/mine/", pay_self_view, name="pay-self"),
+    path("payments/<int:payment_id>/", payment_detail_view, name="payment-detail"),
+    path("payments/<int:payment_id>/receipt.pdf", receipt_view, name="receipt"),
+    path("records/", records_view, name="records"),
+    path("notifications/", notifications_view, name="notifications"),
+    path("notifications/read/", notifications_read_view, name="notifications-read"),
+    path("receipts/verify/", receipt_verify_view, name="receipt-verify"),
+]

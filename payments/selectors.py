@@ -88,3 +88,33 @@ def notification_list_for_person(*, person: Person) -> QuerySet[Notification]:
 
 def notification_unread_count(*, person: Person) -> int:
     return Notification.objects.filter(person=person, read_at__isnull=True).count()
+
+
+def premiums_due_for_many(*, beneficiaries: list[Insuree], years: list[int]) -> dict[int, list[PremiumDue]]:
+    """premium_due_for over many residents in two queries: {insuree id: [due per year]}."""
+    regions = {b.region_code for b in beneficiaries}
+    rates = {
+        (r.region_code, r.year): r
+        for r in PremiumRate.objects.filter(region_code__in=regions, year__in=years)
+    }
+    paid = {
+        (p.beneficiary_id, p.year): p
+        for p in Payment.objects.filter(
+            beneficiary__in=beneficiaries, year__in=years, status=PaymentStatus.SETTLED
+        ).select_related("authorizer__person")
+    }
+    return {
+        b.pk: [
+            PremiumDue(year=y, rate=rates.get((b.region_code, y)), payment=paid.get((b.pk, y))) for y in years
+        ]
+        for b in beneficiaries
+    }
+
+
+def payment_verify(*, reference: str, code: str) -> Payment | None:
+    """The payment a receipt names, if its verification code matches; anyone may check a receipt."""
+    return (
+        Payment.objects.select_related("beneficiary__person", "authorizer__person")
+        .filter(reference=reference.strip().upper(), verification_code=code.strip().upper())
+        .first()
+    )

@@ -1,0 +1,26 @@
+"""Pages show a refusal next to the field it concerns, with the same message the API gives."""
+
+from __future__ import annotations
+
+from django import forms
+
+from common.errors import ApplicationError
+
+
+def add_application_error(
+    form: forms.Form, error: ApplicationError, field_map: dict[str, str] | None = None
+) -> None:
+    field = (field_map or {}).get(error.field or "", error.field)
+    form.add_error(field if field in form.fields else None, str(error.message))
+
+
+class AccessibleForm(forms.Form):
+    """Marks invalid inputs with aria-invalid and ties their messages to them."""
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs["aria-invalid"] = "true"
+                widget.attrs["aria-describedby"] = f"id_{name}-error"

@@ -1,0 +1,30 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from common.forms import AccessibleForm
+from mutual_aid.models import Relation
+
+# Shown so that a person who is not a near relative learns why, instead of finding no option.
+OTHER_RELATION = "other"
+
+
+class BindingForm(AccessibleForm):
+    beneficiary_id_number = forms.CharField(
+        label=_("Relative's ID number"),
+        max_length=18,
+        widget=forms.TextInput(attrs={"autocapitalize": "characters"}),
+    )
+    beneficiary_name = forms.CharField(label=_("Relative's name"), max_length=64)
+    relation = forms.ChoiceField(
+        label=_("The relative is my"),
+        choices=[
+            ("", _("Choose…")),
+            *Relation.choices,
+            (OTHER_RELATION, _("Other relative (cousin, uncle, aunt…)")),
+        ],
+    )
+    pledge_version = forms.IntegerField(widget=forms.HiddenInput)
+    pledge_accepted = forms.BooleanField(
+        label=_("I have read the personal pledge above in full and accept it."),
+        required=False,
+    )
