@@ -1,6 +1,6 @@
 """The REST API v1 (API.md)."""
 
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.apis import TokenCreateApi, UserRegisterApi
@@ -37,5 +37,6 @@ urlpatterns = [
     path("expenditures/", ExpenditureListApi.as_view(), name="api-expenditures"),
     path("notifications/", NotificationListApi.as_view(), name="api-notifications"),
     path("notifications/read/", NotificationReadApi.as_view(), name="api-notifications-read"),
+    path("", include("staff.api_urls")),
     re_path(r"^.*$", api_not_found),
 ]

@@ -1,6 +1,6 @@
 """The pages for account holders, relatives, counter staff and auditors."""
 
-from django.urls import path
+from django.urls import include, path
 
 from accounts.views import elderly_mode_view, login_view, logout_view, register_view
 from insurees.views import home_view
@@ -34,4 +34,5 @@ urlpatterns = [
     path("notifications/", notifications_view, name="notifications"),
     path("notifications/read/", notifications_read_view, name="notifications-read"),
     path("receipts/verify/", receipt_verify_view, name="receipt-verify"),
+    path("staff/", include("staff.urls")),
 ]

@@ -14,7 +14,11 @@ def home_view(request):
     person = getattr(request.user, "person", None)
     if person is None:
         # Staff accounts have no person: their workspace is the counter or the admin.
-        return redirect("staff:home") if staff_pages_exist() and request.user.groups.exists() else redirect("admin:index")
+        return (
+            redirect("staff:home")
+            if staff_pages_exist() and request.user.groups.exists()
+            else redirect("admin:index")
+        )
     this_year = timezone.localdate().year
     years = [this_year, this_year + 1]
     bindings = list(binding_list_for_person(person=person))

@@ -10,7 +10,7 @@ import datetime
 import hashlib
 import json
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
@@ -53,6 +53,9 @@ class Actor:
     idempotency_key: str
     operator: AbstractBaseUser | None = None
     counter_id: str = ""
+    # Called inside the payment's own transaction with the new payments: a counter's audit trail
+    # is written with the change it records, or not at all.
+    record: Callable[[Sequence[Payment]], None] | None = None
 
 
 def _fingerprint(operation: str, **facts: object) -> str:
@@ -179,8 +182,10 @@ def _active_binding(*, authorizer: Insuree, beneficiary: Insuree) -> Binding:
     return binding
 
 
-def _record_key(claim: IdempotencyKey, payments: Sequence[Payment]) -> None:
+def _record_key(claim: IdempotencyKey, payments: Sequence[Payment], actor: Actor) -> None:
     claim.payments.add(*payments)
+    if actor.record is not None:
+        actor.record(payments)
     transaction.on_commit(outbox_relay_after_commit)
 
 
@@ -229,7 +234,7 @@ def payments_create_for_family(
         )
         for binding, rate in plan
     ]
-    _record_key(claim, payments)
+    _record_key(claim, payments, actor)
     return payments
 
 
@@ -293,13 +298,19 @@ def payment_create_self(
     payment = _settle(
         binding=richest, account=account, rate=rate, year=year, channel=channel, actor=actor, today=today
     )
-    _record_key(claim, [payment])
+    _record_key(claim, [payment], actor)
     return payment
 
 
 @transaction.atomic(durable=True)
 def payment_refund(
-    *, payment: Payment, reason: str, note: str, operator: AbstractBaseUser, counter_id: str = ""
+    *,
+    payment: Payment,
+    reason: str,
+    note: str,
+    operator: AbstractBaseUser,
+    counter_id: str = "",
+    record: Callable[[Payment], None] | None = None,
 ) -> Payment:
     """Credits the same personal account back and reverses the enrollment; both records stay."""
     if reason not in RefundReason.values:
@@ -343,6 +354,8 @@ def payment_refund(
             balance_after_fen=account.balance_fen,
         )
     )
+    if record is not None:
+        record(payment)
     return payment
 
 

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -33,6 +34,7 @@ INSTALLED_APPS = [
     "insurees",
     "mutual_aid",
     "payments",
+    "staff",
 ]
 
 MIDDLEWARE = [
@@ -164,6 +166,10 @@ GONGJI_COUNTER_HEADER = "HTTP_X_COUNTER_ID"
 
 # The periodic half of the outbox relay: whatever the after-commit publish could not hand over.
 CELERY_BEAT_SCHEDULE = {
+    "reconcile-yesterday": {
+        "task": "staff.tasks.reconcile_yesterday_task",
+        "schedule": crontab(hour=1, minute=30),
+    },
     "relay-outbox": {
         "task": "payments.tasks.outbox_relay_task",
         "schedule": env.float("OUTBOX_RELAY_SECONDS", default=5.0),

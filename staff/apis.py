@@ -1,0 +1,361 @@
+import csv
+import datetime
+
+from django.conf import settings
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from common.api_fields import IdNumberField, YearField, error_responses, idempotency_key_from, paginated, yuan
+from common.errors import ApplicationError
+from common.permissions import IsAuditor, IsCounterStaff, IsCounterSupervisor
+from mutual_aid.models import Relation
+from payments.apis import PaymentOutputSerializer
+from payments.models import Payment, PaymentChannel, PaymentStatus, RefundReason
+from staff.selectors import (
+    ReviewFilters,
+    expenditure_review,
+    expenditure_stats,
+    person_detail,
+    reconcile,
+    review_totals,
+)
+from staff.services import (
+    counter_binding_create,
+    counter_payment_create,
+    counter_payment_refund,
+    counter_person_lookup,
+)
+
+
+def counter_of(request) -> str:
+    return request.META.get(settings.GONGJI_COUNTER_HEADER, "")[:32]
+
+
+class StaffPersonApi(APIView):
+    """The person, unmasked, with insurances, bindings, enrollments and payments (the lookup is logged)."""
+
+    permission_classes = [IsCounterStaff]
+
+    class FilterSerializer(serializers.Serializer):
+        id_number = IdNumberField()
+
+    @extend_schema(
+        parameters=[OpenApiParameter("id_number", str, required=True)],
+        responses={200: OpenApiResponse(description="the person"), **error_responses(400, 401, 403, 404)},
+    )
+    def get(self, request):
+        query = self.FilterSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        person = counter_person_lookup(
+            operator=request.user, counter_id=counter_of(request), id_number=query.validated_data["id_number"]
+        )
+        detail = person_detail(person=person)
+        return Response(
+            {
+                "id_number": person.id_number,
+                "name": person.name,
+                "phone": person.phone,
+                "birth_date": person.birth_date,
+                "insurances": [
+                    {
+                        "scheme": i.scheme,
+                        "region_code": i.region_code,
+                        "status": i.status,
+                        **({"balance": yuan(i.account.balance_fen)} if i.account else {}),
+                    }
+                    for i in detail["insurances"]
+                ],
+                "bindings": [
+                    {
+                        "id": b.pk,
+                        "authorizer": {
+                            "name": b.authorizer.person.name,
+                            "id_number": b.authorizer.person.id_number,
+                        },
+                        "beneficiary": {
+                            "name": b.beneficiary.person.name,
+                            "id_number": b.beneficiary.person.id_number,
+                        },
+                        "relation": b.relation,
+                        "status": b.status,
+                        "channel": b.channel,
+                        "created_at": b.created_at,
+                        "end_reason": b.end_reason,
+                    }
+                    for b in detail["bindings"]
+                ],
+                "enrollments": [{"year": e.year, "paid": e.paid} for e in detail["enrollments"]],
+                "payments": PaymentOutputSerializer(detail["payments"], many=True).data,
+            }
+        )
+
+
+class StaffBindingCreateApi(APIView):
+    permission_classes = [IsCounterStaff]
+
+    class InputSerializer(serializers.Serializer):
+        authorizer_id_number = IdNumberField()
+        beneficiary_id_number = IdNumberField()
+        beneficiary_name = serializers.CharField(max_length=64)
+        relation = serializers.CharField(max_length=32)
+        pledge_version = serializers.IntegerField(min_value=1, max_value=10_000)
+        paper_pledge_ref = serializers.CharField(max_length=64)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            201: OpenApiResponse(description="the binding"),
+            **error_responses(400, 401, 403, 409, 422),
+        },
+    )
+    def post(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        binding = counter_binding_create(
+            operator=request.user, counter_id=counter_of(request), **serializer.validated_data
+        )
+        return Response(
+            {
+                "id": binding.pk,
+                "relation": binding.relation,
+                "status": binding.status,
+                "channel": binding.channel,
+            },
+            status=201,
+        )
+
+
+class StaffPaymentCreateApi(APIView):
+    permission_classes = [IsCounterStaff]
+
+    class InputSerializer(serializers.Serializer):
+        authorizer_id_number = IdNumberField(required=False)
+        beneficiary_id_number = IdNumberField()
+        year = YearField()
+
+    @extend_schema(
+        request=InputSerializer,
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=True)],
+        responses={201: PaymentOutputSerializer, **error_responses(400, 401, 403, 404, 409, 422)},
+    )
+    def post(self, request):
+        key = idempotency_key_from(request)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        payment = counter_payment_create(
+            operator=request.user,
+            counter_id=counter_of(request),
+            idempotency_key=key,
+            **serializer.validated_data,
+        )
+        return Response(PaymentOutputSerializer(payment).data, status=201)
+
+
+class StaffPaymentRefundApi(APIView):
+    permission_classes = [IsCounterSupervisor]
+
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.ChoiceField(choices=RefundReason.choices)
+        note = serializers.CharField(max_length=500, allow_blank=True, required=False, default="")
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: PaymentOutputSerializer, **error_responses(400, 401, 403, 404, 422)},
+    )
+    def post(self, request, payment_id: int):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        payment = Payment.objects.filter(pk=payment_id).first()
+        if payment is None:
+            raise ApplicationError("not_found", _("No such payment was found."))
+        refunded = counter_payment_refund(
+            operator=request.user,
+            counter_id=counter_of(request),
+            payment=payment,
+            **serializer.validated_data,
+        )
+        return Response(PaymentOutputSerializer(refunded).data)
+
+
+class ReviewFilterSerializer(serializers.Serializer):
+    region = serializers.RegexField(r"^[1-9][0-9]{5}$", required=False)
+    channel = serializers.ChoiceField(choices=PaymentChannel.choices, required=False)
+    relation = serializers.ChoiceField(choices=Relation.choices, required=False)
+    status = serializers.ChoiceField(choices=PaymentStatus.choices, required=False)
+    date_from = serializers.DateField(required=False)
+    date_to = serializers.DateField(required=False)
+
+    @classmethod
+    def filters_from(cls, request) -> ReviewFilters:
+        params = {k: v for k, v in request.query_params.items() if v}
+        params = {("date_" + k if k in ("from", "to") else k): v for k, v in params.items()}
+        serializer = cls(data=params)
+        serializer.is_valid(raise_exception=True)
+        return ReviewFilters(**serializer.validated_data)
+
+
+REVIEW_PARAMETERS = [
+    OpenApiParameter(name, str) for name in ("region", "channel", "relation", "status", "from", "to")
+]
+
+
+def review_row(payment: Payment) -> dict:
+    return {
+        "reference": payment.reference,
+        "created_at": timezone.localtime(payment.created_at).isoformat(),
+        "year": payment.year,
+        "region_code": payment.region_code,
+        "channel": payment.channel,
+        "relation": payment.relation,
+        "status": payment.status,
+        "amount": yuan(payment.amount_fen),
+        "beneficiary": payment.beneficiary.person.name,
+        "authorizer": payment.authorizer.person.name,
+    }
+
+
+CSV_HEADER = [
+    "reference",
+    "created_at",
+    "year",
+    "region_code",
+    "channel",
+    "relation",
+    "status",
+    "amount",
+    "beneficiary",
+    "authorizer",
+]
+ReviewRowSerializer = inline_serializer(
+    "ReviewRow",
+    {name: serializers.IntegerField() if name == "year" else serializers.CharField() for name in CSV_HEADER},
+    many=True,
+)
+
+
+class ExpenditureReviewApi(APIView):
+    permission_classes = [IsAuditor]
+
+    @extend_schema(
+        parameters=REVIEW_PARAMETERS,
+        responses={
+            200: paginated(
+                "ExpenditureReviewPage",
+                ReviewRowSerializer,
+                totals=inline_serializer(
+                    "ReviewTotals",
+                    {
+                        "payments": serializers.IntegerField(),
+                        "people": serializers.IntegerField(),
+                        "amount": serializers.CharField(),
+                    },
+                ),
+            ),
+            **error_responses(400, 401, 403),
+        },
+    )
+    def get(self, request):
+        payments = expenditure_review(filters=ReviewFilterSerializer.filters_from(request))
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(payments, request, self)
+        response = paginator.get_paginated_response([review_row(p) for p in page])
+        totals = review_totals(payments=payments)
+        response.data["totals"] = {
+            "payments": totals["payments"],
+            "people": totals["people"],
+            "amount": yuan(totals["amount_fen"]),
+        }
+        return response
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def review_csv_response(payments) -> StreamingHttpResponse:
+    """Streams exactly what is filtered, row by row: memory stays flat however many rows there are."""
+    writer = csv.writer(_Echo())
+
+    def rows():
+        yield "\ufeff"  # a BOM so spreadsheet programs read the Chinese names as UTF-8
+        yield writer.writerow(CSV_HEADER)
+        for payment in payments.iterator(chunk_size=2000):
+            yield writer.writerow([review_row(payment)[column] for column in CSV_HEADER])
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="expenditures-{datetime.date.today():%Y%m%d}.csv"'  # noqa: DTZ011
+    )
+    return response
+
+
+class ExpenditureReviewCsvApi(APIView):
+    permission_classes = [IsAuditor]
+
+    @extend_schema(
+        parameters=REVIEW_PARAMETERS, responses={(200, "text/csv"): bytes, **error_responses(400, 401, 403)}
+    )
+    def get(self, request):
+        return review_csv_response(expenditure_review(filters=ReviewFilterSerializer.filters_from(request)))
+
+
+class StatsApi(APIView):
+    permission_classes = [IsAuditor]
+
+    class FilterSerializer(serializers.Serializer):
+        year = YearField()
+
+    @extend_schema(
+        parameters=[OpenApiParameter("year", int, required=True)],
+        responses={200: OpenApiResponse(description="statistics"), **error_responses(400, 401, 403)},
+    )
+    def get(self, request):
+        query = self.FilterSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        stats = expenditure_stats(year=query.validated_data["year"])
+
+        def money(rows):
+            return [
+                {**{k: v for k, v in row.items() if k != "amount_fen"}, "amount": yuan(row["amount_fen"])}
+                for row in rows
+            ]
+
+        return Response(
+            {
+                "year": stats["year"],
+                "beneficiaries_paid": stats["beneficiaries_paid"],
+                "amount_total": yuan(stats["amount_fen"]),
+                "by_region": money(stats["by_region"]),
+                "by_relation": money(stats["by_relation"]),
+                "by_channel": money(stats["by_channel"]),
+            }
+        )
+
+
+class ReconciliationApi(APIView):
+    permission_classes = [IsAuditor]
+
+    class FilterSerializer(serializers.Serializer):
+        date = serializers.DateField()
+
+    @extend_schema(
+        parameters=[OpenApiParameter("date", str, required=True)],
+        responses={
+            200: OpenApiResponse(description="the day's reconciliation"),
+            **error_responses(400, 401, 403),
+        },
+    )
+    def get(self, request):
+        query = self.FilterSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        result = reconcile(date=query.validated_data["date"])
+        return Response(
+            {"date": result.date, "ok": result.ok, "checked": result.checked, "mismatches": result.mismatches}
+        )
