@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from common.forms import AccessibleForm
+from common.forms import AccessibleForm, IdNumberFormField
 
 
 class LoginForm(AccessibleForm):
@@ -19,9 +19,7 @@ class LoginForm(AccessibleForm):
 
 
 class RegisterForm(AccessibleForm):
-    id_number = forms.CharField(
-        label=_("ID number"), max_length=18, widget=forms.TextInput(attrs={"autocapitalize": "characters"})
-    )
+    id_number = IdNumberFormField(label=_("ID number"))
     name = forms.CharField(label=_("Name"), max_length=64, help_text=_("As on your ID card."))
     phone = forms.RegexField(
         label=_("Mobile phone"),

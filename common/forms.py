@@ -24,3 +24,23 @@ class AccessibleForm(forms.Form):
                 widget = self.fields[name].widget
                 widget.attrs["aria-invalid"] = "true"
                 widget.attrs["aria-describedby"] = f"id_{name}-error"
+
+
+class IdNumberFormField(forms.CharField):
+    """An ID number checked on the page (check digit, birth date) before anything is looked up."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 18)
+        super().__init__(**kwargs)
+        self.widget.attrs.update(
+            {"autocapitalize": "characters", "autocomplete": "off", "spellcheck": "false"}
+        )
+
+    def clean(self, value):
+        from insurees.id_numbers import normalize_id_number, parse_id_number
+
+        value = super().clean(value)
+        if value:
+            parse_id_number(value)  # raises a ValidationError with a plain message
+            value = normalize_id_number(value)
+        return value

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from common.forms import AccessibleForm
+from common.forms import AccessibleForm, IdNumberFormField
 from mutual_aid.models import Relation
 
 # Shown so that a person who is not a near relative learns why, instead of finding no option.
@@ -9,11 +9,7 @@ OTHER_RELATION = "other"
 
 
 class BindingForm(AccessibleForm):
-    beneficiary_id_number = forms.CharField(
-        label=_("Relative's ID number"),
-        max_length=18,
-        widget=forms.TextInput(attrs={"autocapitalize": "characters"}),
-    )
+    beneficiary_id_number = IdNumberFormField(label=_("Relative's ID number"))
     beneficiary_name = forms.CharField(label=_("Relative's name"), max_length=64)
     relation = forms.ChoiceField(
         label=_("The relative is my"),

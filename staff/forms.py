@@ -3,7 +3,7 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from common.forms import AccessibleForm
+from common.forms import AccessibleForm, IdNumberFormField
 from mutual_aid.forms import OTHER_RELATION
 from mutual_aid.models import Relation
 from payments.forms import year_choices
@@ -11,7 +11,7 @@ from payments.models import PaymentChannel, PaymentStatus, RefundReason
 
 
 class LookupForm(AccessibleForm):
-    id_number = forms.CharField(label=_("Applicant's ID number"), max_length=18)
+    id_number = IdNumberFormField(label=_("Applicant's ID number"))
 
 
 class CounterForm(AccessibleForm):
@@ -19,7 +19,7 @@ class CounterForm(AccessibleForm):
 
 
 class CounterBindingForm(AccessibleForm):
-    beneficiary_id_number = forms.CharField(label=_("Relative's ID number"), max_length=18)
+    beneficiary_id_number = IdNumberFormField(label=_("Relative's ID number"))
     beneficiary_name = forms.CharField(label=_("Relative's name"), max_length=64)
     relation = forms.ChoiceField(
         label=_("The relative is the applicant's"),
@@ -38,7 +38,7 @@ class CounterBindingForm(AccessibleForm):
 
 class CounterPaymentForm(AccessibleForm):
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=255)
-    beneficiary_id_number = forms.CharField(label=_("Insured relative's ID number"), max_length=18)
+    beneficiary_id_number = IdNumberFormField(label=_("Insured relative's ID number"))
     year = forms.TypedChoiceField(label=_("Year"), coerce=int, choices=year_choices)
     by_rule = forms.BooleanField(
         label=_("Let the rule choose the account (the richest bound account)"), required=False
