@@ -3,6 +3,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from mutual_aid.models import Relation
+
 
 class PaymentChannel(models.TextChoices):
     AUTHORIZER = "authorizer", _("Paid by the authorizer")
@@ -31,7 +33,7 @@ class Payment(models.Model):
     authorizer = models.ForeignKey("insurees.Insuree", on_delete=models.PROTECT, related_name="payments_made")
     binding = models.ForeignKey("mutual_aid.Binding", on_delete=models.PROTECT, related_name="payments")
     region_code = models.CharField(_("pooling region"), max_length=6)
-    relation = models.CharField(_("relation"), max_length=32)
+    relation = models.CharField(_("relation"), max_length=32, choices=Relation.choices)
     channel = models.CharField(_("channel"), max_length=16, choices=PaymentChannel.choices)
     status = models.CharField(
         _("status"), max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.SETTLED

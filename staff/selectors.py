@@ -12,7 +12,7 @@ from django.utils import timezone
 from insurees.models import Enrollment, Person
 from ledger.models import Entry, Transaction
 from ledger.selectors import accounts_out_of_balance
-from mutual_aid.models import Binding
+from mutual_aid.models import Binding, Relation
 from payments.models import Payment, PaymentStatus
 
 
@@ -84,7 +84,10 @@ def review_charts(*, payments: QuerySet[Payment]) -> dict:
         "per_region": list(
             settled.values("region_code").annotate(amount_fen=Sum("amount_fen")).order_by("region_code")
         ),
-        "per_relation": list(settled.values("relation").annotate(count=Count("pk")).order_by("relation")),
+        "per_relation": [
+            {"relation": str(Relation(row["relation"]).label), "count": row["count"]}
+            for row in settled.values("relation").annotate(count=Count("pk")).order_by("relation")
+        ],
     }
 
 
