@@ -134,16 +134,16 @@ def test_large_type_and_english_are_remembered(new_page, world):
     sign_in(page, authorizer.person.id_number)
     standard_size = page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
 
-    page.click("button:has-text('长辈模式')")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("button:has-text('长辈模式')")
     page.goto("/")
     large_size = page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")
     assert page.evaluate("document.documentElement.classList.contains('elderly')")
     assert large_size > standard_size
     screenshot(page, "home-large-type")
 
-    page.select_option("#language", "en")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.select_option("#language", "en")
     page.goto("/")
     assert "Relatives my account pays for" in page.content()
     screenshot(page, "home-english-desktop")

@@ -74,7 +74,9 @@ def test_the_daily_run_is_stored_logged_and_the_command_fails_on_mismatch(paid, 
     assert not run.ok
     assert ReconciliationRun.objects.count() == 1
     assert any(r.levelname == "ERROR" and "reconciliation" in r.getMessage() for r in caplog.records)
-    assert "mismatch" in admin_client.get("/admin/").content.decode()
+    admin_page = admin_client.get("/admin/").content.decode()
+    assert 'role="alert"' in admin_page
+    assert "/admin/staff/reconciliationrun/" in admin_page
     with pytest.raises(Exception, match="mismatches"):
         call_command("reconcile", "--date", timezone.localdate().isoformat())
 

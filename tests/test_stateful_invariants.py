@@ -1,0 +1,158 @@
+"""Random work against the money rules: after every step, every invariant of DESIGN.md still holds."""
+
+from django.db import transaction
+from django.utils import timezone
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from common.errors import ApplicationError
+from insurees.models import Enrollment, Insuree, InsureeStatus
+from insurees.services import insuree_change
+from mutual_aid.models import Binding, BindingStatus, Channel, Relation
+from mutual_aid.services import binding_create, binding_end
+from payments.models import Payment, PaymentStatus
+from payments.services import (
+    Actor,
+    payment_create_for_relative,
+    payment_create_self,
+    payment_refund,
+    payment_sync_enrollment,
+)
+from tests.factories import EmployeeFactory, PledgeFactory, PremiumRateFactory, ResidentFactory, UserFactory
+from tests.payments.invariants import assert_money_invariants
+
+REGIONS = ["210200", "210300"]
+
+
+class MoneyMachine(RuleBasedStateMachine):
+    def __init__(self):
+        super().__init__()
+        # Each example runs in its own transaction, rolled back at teardown, as TestCase does per test
+        # (marked like TestCase's so the durable payment services may run inside it).
+        self._example = transaction.atomic()
+        self._example._from_testcase = True
+        self._example.__enter__()
+        year = timezone.localdate().year + 1
+        self.year = year
+        for region in REGIONS:
+            PremiumRateFactory(region_code=region, year=year, amount_fen=42_000)
+        self.pledge = PledgeFactory()
+        self.user = UserFactory()
+        self.employees = [
+            EmployeeFactory(balance_fen=b, region_code="210200") for b in (30_000, 50_000, 90_000)
+        ]
+        self.residents = [ResidentFactory(region_code="210200") for _ in range(4)]
+        self.keys = 0
+        # A family to start from, so that payments happen from the first steps.
+        for e, r in [(1, 0), (2, 0), (2, 1), (0, 2)]:
+            self.bind(e, r, Relation.PARENT)
+
+    def _actor(self, key=None):
+        self.keys += 1
+        return Actor(user=self.user, idempotency_key=key or f"k{self.keys}")
+
+    @rule(e=st.integers(0, 2), r=st.integers(0, 3), relation=st.sampled_from(Relation.values + ["cousin"]))
+    def bind(self, e, r, relation):
+        try:
+            binding_create(
+                authorizer=Insuree.objects.get(pk=self.employees[e].pk),
+                beneficiary=Insuree.objects.get(pk=self.residents[r].pk),
+                relation=relation,
+                pledge=self.pledge,
+                channel=Channel.ONLINE,
+                signer=self.employees[e].person,
+            )
+        except ApplicationError:
+            pass
+
+    @precondition(lambda self: Binding.objects.filter(status=BindingStatus.ACTIVE).exists())
+    @rule(data=st.data())
+    def unbind(self, data):
+        binding = data.draw(st.sampled_from(list(Binding.objects.filter(status=BindingStatus.ACTIVE))))
+        binding_end(binding=binding, ended_by=binding.authorizer.person)
+
+    @rule(e=st.integers(0, 2), r=st.integers(0, 3), retry=st.booleans())
+    def pay_for_relative(self, e, r, retry):
+        actor = self._actor()
+        for _ in range(2 if retry else 1):
+            try:
+                payment_create_for_relative(
+                    authorizer=Insuree.objects.get(pk=self.employees[e].pk),
+                    beneficiary=Insuree.objects.get(pk=self.residents[r].pk),
+                    year=self.year,
+                    actor=actor,
+                )
+            except ApplicationError:
+                pass
+
+    @rule(r=st.integers(0, 3))
+    def self_pay(self, r):
+        try:
+            payment_create_self(
+                beneficiary=Insuree.objects.get(pk=self.residents[r].pk), year=self.year, actor=self._actor()
+            )
+        except ApplicationError:
+            pass
+
+    @precondition(lambda self: Payment.objects.filter(status=PaymentStatus.SETTLED).exists())
+    @rule(data=st.data(), reason=st.sampled_from(["paid_twice", "deceased", "joined_employee"]))
+    def refund(self, data, reason):
+        payment = data.draw(st.sampled_from(list(Payment.objects.filter(status=PaymentStatus.SETTLED))))
+        payment_refund(payment=payment, reason=reason, note="", operator=self.user)
+
+    @precondition(lambda self: Payment.objects.exists())
+    @rule(data=st.data())
+    def sync(self, data):
+        payment = data.draw(st.sampled_from(list(Payment.objects.all())))
+        payment_sync_enrollment(payment_id=payment.pk)
+
+    @rule(
+        who=st.sampled_from(["employee", "resident"]),
+        i=st.integers(0, 2),
+        status=st.sampled_from(InsureeStatus.values),
+        region=st.sampled_from(REGIONS),
+    )
+    def change_status_or_region(self, who, i, status, region):
+        insuree = self.employees[i] if who == "employee" else self.residents[i]
+        insuree_change(insuree=insuree, status=status, region_code=region)
+
+    def teardown(self):
+        transaction.set_rollback(True)
+        self._example.__exit__(None, None, None)
+
+    @invariant()
+    def money_is_never_lost_doubled_or_negative(self):
+        assert_money_invariants()
+
+    @invariant()
+    def each_settled_payment_has_one_ledger_transaction_and_at_most_one_paid_enrollment(self):
+        for payment in Payment.objects.all():
+            assert payment.ledger_transaction_id is not None
+            paid = Enrollment.objects.filter(payment_id=payment.pk, paid=True).count()
+            synced_and_settled = payment.enrollment_synced and payment.status == PaymentStatus.SETTLED
+            assert paid == (1 if synced_and_settled else 0)
+
+    @invariant()
+    def no_binding_of_an_inactive_or_moved_insuree_is_active(self):
+        for binding in Binding.objects.filter(status=BindingStatus.ACTIVE).select_related(
+            "authorizer", "beneficiary"
+        ):
+            assert binding.authorizer.status == InsureeStatus.ACTIVE
+            assert binding.beneficiary.status == InsureeStatus.ACTIVE
+            assert binding.authorizer.region_code == binding.beneficiary.region_code
+
+
+def test_random_work_keeps_every_invariant(db):
+    run_state_machine_as_test(
+        MoneyMachine,
+        settings=settings(
+            max_examples=40, stateful_step_count=30, deadline=None, suppress_health_check=list(HealthCheck)
+        ),
+    )
