@@ -1,0 +1,76 @@
+"""What every benchmark script shares: Django on the bench settings, paths, progress lines, COPY."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+OUT = BENCH / "out"
+
+DEFAULT_DB = "gongji_bench"
+PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
+
+
+def database_url(name: str = DEFAULT_DB) -> str:
+    return f"postgres://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
+
+
+def django_setup(db_name: str | None = None) -> None:
+    """Django on config.settings.bench, pointed at the benchmark's own database."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.bench"
+    if db_name:
+        os.environ["DATABASE_URL"] = database_url(db_name)
+    import django
+
+    django.setup()
+
+
+_started = time.monotonic()
+
+
+def say(message: str) -> None:
+    print(f"[{time.monotonic() - _started:7.1f}s] {message}", flush=True)
+
+
+def raw_connection():
+    """Django's own psycopg 3 connection (so COPY and the ORM share one session)."""
+    from django.db import connection
+
+    connection.ensure_connection()
+    return connection.connection
+
+
+def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence], total: int | None = None) -> int:
+    """COPY rows into a table, printing progress; returns the number of rows written."""
+    conn = raw_connection()
+    started = time.monotonic()
+    count = 0
+    step = max(100_000, (total or 0) // 10)
+    with conn.cursor() as cursor:
+        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+                count += 1
+                if count % step == 0:
+                    pct = f" {100 * count / total:3.0f}%" if total else ""
+                    say(f"  {table}: {count:,} rows{pct}")
+    conn.commit()
+    elapsed = time.monotonic() - started
+    say(f"  {table}: {count:,} rows in {elapsed:.1f} s ({count / max(elapsed, 1e-9):,.0f} rows/s)")
+    return count
+
+
+def execute(sql: str, params: Sequence | None = None) -> list[tuple]:
+    conn = raw_connection()
+    with conn.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall() if cursor.description else []
+    conn.commit()
+    return rows
