@@ -51,11 +51,15 @@ def _database_url() -> str:
 class CeleryWorker:
     """A real `celery worker` process on the test database and the real Redis broker."""
 
-    def __init__(self) -> None:
+    def __init__(self, broker_url: str | None = None, extra_env: dict[str, str] | None = None) -> None:
+        self.broker_url = broker_url or settings.REDIS_URL
+        self.extra_env = extra_env or {}
         self.process: subprocess.Popen | None = None
         self.log_path = ROOT / "test-artifacts" / "celery-worker.log"
 
-    def start(self) -> None:
+    def start(self, wait: bool = True) -> None:
+        """Starts the worker; with `wait`, returns once it answers a ping (a solo worker busy with a
+        task cannot answer, so a test that blocks its first task starts it without waiting)."""
         from config.celery import app
 
         self.log_path.parent.mkdir(exist_ok=True)
@@ -63,9 +67,10 @@ class CeleryWorker:
             **os.environ,
             "DATABASE_URL": _database_url(),
             "REDIS_URL": settings.REDIS_URL,
-            "CELERY_BROKER_URL": settings.REDIS_URL,
+            "CELERY_BROKER_URL": self.broker_url,
             "DJANGO_SETTINGS_MODULE": "config.settings.test",
             "CELERY_TASK_ALWAYS_EAGER": "false",
+            **self.extra_env,
         }
         hostname = f"test-{os.getpid()}@%h"
         self.process = subprocess.Popen(  # noqa: S603 - a fixed command line
@@ -88,13 +93,15 @@ class CeleryWorker:
             stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
+        while wait and time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"celery worker exited; see {self.log_path}")
-            replies = app.control.ping(timeout=1.0) or []
+            with app.connection_for_write(self.broker_url) as broker:
+                replies = app.control.ping(timeout=1.0, connection=broker) or []
             if any(f"test-{os.getpid()}@" in name for reply in replies for name in reply):
                 return
-        raise RuntimeError(f"celery worker did not answer within 60 s; see {self.log_path}")
+        if wait:
+            raise RuntimeError(f"celery worker did not answer within 60 s; see {self.log_path}")
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
