@@ -11,9 +11,15 @@ from insurees.models import Enrollment, Insuree
 
 
 def enrollments_ensure(*, insurees: Sequence[Insuree], year: int) -> None:
-    """Creates the insurees' enrollments for the year where missing; one statement, race-safe."""
+    """Creates the insurees' enrollments for the year where missing; one statement, race-safe.
+
+    On PostgreSQL an insert that meets a twin's uncommitted row waits for it, as a lock would; the
+    rows go in primary-key order, so two payments for the same relatives in another order cannot
+    wait on each other in a cycle.
+    """
     Enrollment.objects.bulk_create(
-        [Enrollment(insuree_id=insuree.pk, year=year) for insuree in insurees], ignore_conflicts=True
+        [Enrollment(insuree_id=pk, year=year) for pk in sorted({insuree.pk for insuree in insurees})],
+        ignore_conflicts=True,
     )
 
 

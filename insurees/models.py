@@ -4,6 +4,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from insurees.id_numbers import validate_id_number
+from insurees.regions import validate_policy_region_code, validate_pooling_region_code
 
 
 class Scheme(models.TextChoices):
@@ -52,7 +53,9 @@ class Insuree(models.Model):
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="insurances")
     scheme = models.CharField(_("scheme"), max_length=16, choices=Scheme.choices)
-    region_code = models.CharField(_("pooling region"), max_length=6)
+    region_code = models.CharField(
+        _("pooling region"), max_length=6, validators=[validate_pooling_region_code]
+    )
     status = models.CharField(_("status"), max_length=16, choices=InsureeStatus.choices)
     since = models.DateField(_("since"))
     # The ledger account of an employee's personal account; ledger stays unaware of insurees.
@@ -107,7 +110,9 @@ class Enrollment(models.Model):
 
 
 class PremiumRate(models.Model):
-    region_code = models.CharField(_("pooling region"), max_length=6)
+    region_code = models.CharField(
+        _("pooling region"), max_length=6, validators=[validate_pooling_region_code]
+    )
     year = models.PositiveSmallIntegerField(_("year"))
     amount_fen = models.PositiveIntegerField(_("amount (fen)"))
     collection_start = models.DateField(_("collection starts"))
@@ -131,7 +136,9 @@ class PremiumRate(models.Model):
 class RegionPolicy(models.Model):
     """How far bindings may reach and whether a family is exclusive; a province code covers its cities."""
 
-    region_code = models.CharField(_("region"), max_length=6, unique=True)
+    region_code = models.CharField(
+        _("region"), max_length=6, unique=True, validators=[validate_policy_region_code]
+    )
     scope = models.CharField(_("scope"), max_length=16, choices=RegionScope.choices, default=RegionScope.CITY)
     exclusive_family = models.BooleanField(_("exclusive family"), default=False)
 

@@ -4,39 +4,99 @@ from __future__ import annotations
 
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
+from common.errors import ApplicationError
 from insurees.id_numbers import normalize_id_number, parse_id_number
-from insurees.models import Insuree, InsureeStatus, Person, PremiumRate, RegionPolicy, RegionScope, Scheme
-from ledger.models import AccountKind
+from insurees.lock_objects import accounts_for_update
+from insurees.models import (
+    Enrollment,
+    Insuree,
+    InsureeStatus,
+    Person,
+    PremiumRate,
+    RegionPolicy,
+    RegionScope,
+    Scheme,
+)
+from insurees.regions import validate_policy_region_code, validate_pooling_region_code
+from ledger.models import Account, AccountKind
 from ledger.services import account_create, account_get_or_create, transaction_post
 
 EMPLOYEE_CONTRIBUTIONS = "external:employee_contributions"
+OPENING_BALANCE_MEMO = "opening balance"
+ROSTER_ADJUSTMENT_MEMO = "roster balance adjustment"
 
 
 def personal_account_code(person: Person) -> str:
     return f"personal:{person.id_number}"
 
 
+def employee_contributions_account() -> Account:
+    """The external source every personal account's money comes from."""
+    return account_get_or_create(
+        code=EMPLOYEE_CONTRIBUTIONS, kind=AccountKind.EXTERNAL, name="Employee fund contributions"
+    )
+
+
+def _invalid(field: str, error: ValidationError) -> ApplicationError:
+    code = "invalid_id_number" if field == "id_number" else "invalid_input"
+    return ApplicationError(code, " ".join(error.messages), field=field)
+
+
+def _check_pooling_region(region_code: str) -> None:
+    try:
+        validate_pooling_region_code(region_code)
+    except ValidationError as error:
+        raise _invalid("region_code", error) from None
+
+
 def person_create(*, id_number: str, name: str, phone: str = "", email: str = "") -> Person:
+    """A person as the ID number says: birth date and sex come from the number, never from input."""
     number = normalize_id_number(id_number)
-    facts = parse_id_number(number)
+    try:
+        facts = parse_id_number(number)
+    except ValidationError as error:
+        raise _invalid("id_number", error) from None
+    name = name.strip()
+    if not name:
+        raise ApplicationError("invalid_input", _("A name is required."), field="name")
     return Person.objects.create(
         id_number=number,
-        name=name.strip(),
-        phone=phone,
-        email=email,
+        name=name,
+        phone=phone.strip(),
+        email=email.strip(),
         birth_date=facts.birth_date,
         sex=facts.sex,
     )
 
 
 def personal_account_credit(*, insuree: Insuree, amount_fen: int, memo: str) -> None:
-    """Money entering a personal account from the employee fund (opening balance, adjustments)."""
+    """Money entering (or, negative, leaving) a personal account from the employee fund."""
     if amount_fen == 0:
         return
-    source = account_get_or_create(code=EMPLOYEE_CONTRIBUTIONS, kind=AccountKind.EXTERNAL)
+    source = employee_contributions_account()
     transaction_post(legs=[(source, -amount_fen), (insuree.account, amount_fen)], memo=memo)
+
+
+@transaction.atomic
+def personal_account_set_balance(*, insuree: Insuree, balance_fen: int, memo: str) -> int:
+    """Brings a personal account to a given balance (the roster's) with one adjusting transaction.
+
+    The account and the fund are locked (in the ledger's order) before the balance is read, so a
+    payment in between cannot be undone by a stale difference. Returns the difference posted.
+    """
+    if balance_fen < 0:
+        raise ApplicationError("invalid_input", _("A balance is never below zero."), field="balance")
+    source = employee_contributions_account()
+    locked = {a.pk: a for a in accounts_for_update(account_ids=[source.pk, insuree.account_id])}
+    account = locked[insuree.account_id]
+    delta = balance_fen - account.balance_fen
+    if delta:
+        transaction_post(legs=[(locked[source.pk], -delta), (account, delta)], memo=memo)
+    return delta
 
 
 @transaction.atomic
@@ -49,6 +109,18 @@ def insuree_register(
     since: datetime.date,
     opening_balance_fen: int = 0,
 ) -> Insuree:
+    """Registers a person in a scheme; an employee gets his personal account, funded through the ledger."""
+    if scheme not in Scheme.values:
+        raise ApplicationError("invalid_input", _("Unknown scheme."), field="scheme")
+    if status not in InsureeStatus.values:
+        raise ApplicationError("invalid_input", _("Unknown insurance status."), field="status")
+    _check_pooling_region(region_code)
+    if opening_balance_fen < 0 or (opening_balance_fen and scheme != Scheme.EMPLOYEE):
+        raise ApplicationError(
+            "invalid_input",
+            _("Only an employee-scheme personal account opens with a balance, and never below zero."),
+            field="balance",
+        )
     account = None
     if scheme == Scheme.EMPLOYEE:
         account = account_create(
@@ -58,7 +130,7 @@ def insuree_register(
         person=person, scheme=scheme, region_code=region_code, status=status, since=since, account=account
     )
     if opening_balance_fen:
-        personal_account_credit(insuree=insuree, amount_fen=opening_balance_fen, memo="opening balance")
+        personal_account_credit(insuree=insuree, amount_fen=opening_balance_fen, memo=OPENING_BALANCE_MEMO)
     return insuree
 
 
@@ -66,15 +138,26 @@ def insuree_register(
 def insuree_change(
     *, insuree: Insuree, status: InsureeStatus | None = None, region_code: str | None = None
 ) -> Insuree:
-    """Changes status or pooling region; leaving `active` or moving ends every binding at once."""
+    """Changes status or pooling region; leaving `active` or moving ends every binding at once.
+
+    The employee side ends as authorizer (AUTHORIZER_*), the resident side as beneficiary
+    (BENEFICIARY_*). The row is locked first and judged as it is now, not as the caller last read it.
+    """
     from mutual_aid.models import EndReason
     from mutual_aid.services import binding_end_all_for_insuree
 
-    insuree = Insuree.objects.select_for_update().get(pk=insuree.pk)
+    if status is not None and status not in InsureeStatus.values:
+        raise ApplicationError("invalid_input", _("Unknown insurance status."), field="status")
+    if region_code is not None:
+        _check_pooling_region(region_code)
+
+    insuree = Insuree.objects.select_for_update().select_related("person").get(pk=insuree.pk)
     left_active = (
         status is not None and status != InsureeStatus.ACTIVE and insuree.status == InsureeStatus.ACTIVE
     )
     moved = region_code is not None and region_code != insuree.region_code
+    if (status is None or status == insuree.status) and not moved:
+        return insuree
     if status is not None:
         insuree.status = status
     if region_code is not None:
@@ -91,6 +174,20 @@ def insuree_change(
     return insuree
 
 
+def enrollment_ensure(*, insuree: Insuree, year: int) -> Enrollment:
+    """The resident's enrollment for the year, created if missing.
+
+    Race-safe: the unique (insuree, year) constraint decides; a twin that inserts first wins and
+    this call returns its row (Django's get_or_create retries the read after the IntegrityError).
+    """
+    if insuree.scheme != Scheme.RESIDENT:
+        raise ApplicationError(
+            "wrong_scheme", _("Only resident-scheme insurees enroll for a year."), field="beneficiary"
+        )
+    enrollment, _created = Enrollment.objects.get_or_create(insuree=insuree, year=year)
+    return enrollment
+
+
 def premium_rate_set(
     *,
     region_code: str,
@@ -99,6 +196,14 @@ def premium_rate_set(
     collection_start: datetime.date,
     collection_end: datetime.date,
 ) -> PremiumRate:
+    """Sets a region's premium for a year (upsert by region and year)."""
+    _check_pooling_region(region_code)
+    if amount_fen <= 0:
+        raise ApplicationError("invalid_input", _("A premium is more than zero."), field="amount")
+    if collection_end < collection_start:
+        raise ApplicationError(
+            "invalid_input", _("The collection period ends before it starts."), field="collection_end"
+        )
     rate, _created = PremiumRate.objects.update_or_create(
         region_code=region_code,
         year=year,
@@ -112,6 +217,13 @@ def premium_rate_set(
 
 
 def region_policy_set(*, region_code: str, scope: RegionScope, exclusive_family: bool) -> RegionPolicy:
+    """Sets how far a region's bindings reach; a province code (320000) covers all its cities."""
+    try:
+        validate_policy_region_code(region_code)
+    except ValidationError as error:
+        raise _invalid("region_code", error) from None
+    if scope not in RegionScope.values:
+        raise ApplicationError("invalid_input", _("The scope is city or province."), field="scope")
     policy, _created = RegionPolicy.objects.update_or_create(
         region_code=region_code, defaults={"scope": scope, "exclusive_family": exclusive_family}
     )

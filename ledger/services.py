@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from django.db import transaction as db_transaction
-from django.db.models import F
+from django.db.models import Case, F, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import ApplicationError
@@ -75,3 +75,70 @@ def transaction_reverse(*, transaction: Transaction, memo: str) -> Transaction:
         raise ApplicationError("invalid_input", _("This ledger transaction has already been reversed."))
     legs = [(entry.account, -entry.amount_fen) for entry in transaction.entries.select_related("account")]
     return transaction_post(legs=legs, memo=memo, reference=transaction.reference, reverses=transaction)
+
+
+@db_transaction.atomic
+def transactions_post_opening_balances(
+    *, source: Account, credits: list[tuple[Account, int]], memo: str, batch_size: int = 5_000
+) -> int:
+    """Posts many opening balances at once: one balanced transaction per credited account
+    (source -amount, account +amount), exactly what `transaction_post` would write one by one,
+    in a handful of statements instead of several per account.
+
+    A credited account that is not saved yet is opened here holding its opening balance (an
+    amount of 0 opens it with no transaction). A saved account is locked, with the source, in
+    primary-key order, and credited. Returns the number of transactions posted.
+    """
+    opened = [account for account, _amount in credits if account.pk is None]
+    saved = {account.pk: amount for account, amount in credits if account.pk is not None}
+    if len(saved) + len(opened) != len(credits) or len({a.code for a in opened}) != len(opened):
+        raise ApplicationError("invalid_input", _("Each account is credited once."))
+    for _account, amount_fen in credits:
+        if not isinstance(amount_fen, int) or isinstance(amount_fen, bool) or amount_fen < 0:
+            raise ApplicationError(
+                "invalid_input", _("An opening balance is a whole, non-negative number of fen.")
+            )
+    postings = [(account, amount_fen) for account, amount_fen in credits if amount_fen]
+    total = sum(amount_fen for _account, amount_fen in postings)
+    if source.pk is None or source.pk in saved:
+        raise ApplicationError(
+            "invalid_input", _("The source is a saved account other than the credited ones.")
+        )
+
+    locked = {account.pk: account for account in accounts_for_update([source.pk, *saved])}
+    if locked[source.pk].kind != AccountKind.EXTERNAL and locked[source.pk].balance_fen < total:
+        raise ApplicationError(
+            "insufficient_balance", _("The personal account's balance is not enough."), field="balance"
+        )
+
+    for account, amount_fen in credits:
+        if account.pk is None:
+            account.balance_fen = amount_fen
+    Account.objects.bulk_create(opened, batch_size=batch_size)
+    transactions = Transaction.objects.bulk_create(
+        [Transaction(memo=memo) for _posting in postings], batch_size=batch_size
+    )
+    Entry.objects.bulk_create(
+        (
+            entry
+            for txn, (account, amount_fen) in zip(transactions, postings, strict=True)
+            for entry in (
+                Entry(transaction=txn, account_id=source.pk, amount_fen=-amount_fen),
+                Entry(transaction=txn, account_id=account.pk, amount_fen=amount_fen),
+            )
+        ),
+        batch_size=batch_size,
+    )
+    if total:
+        Account.objects.filter(pk=source.pk).update(balance_fen=F("balance_fen") - total)
+        source.balance_fen = locked[source.pk].balance_fen - total
+    credited = [(pk, amount) for pk, amount in saved.items() if amount]
+    for start in range(0, len(credited), batch_size):
+        batch = credited[start : start + batch_size]
+        Account.objects.filter(pk__in=[pk for pk, _amount in batch]).update(
+            balance_fen=F("balance_fen") + Case(*(When(pk=pk, then=Value(amount)) for pk, amount in batch))
+        )
+    for account, amount_fen in credits:
+        if account.pk in saved:
+            account.balance_fen = locked[account.pk].balance_fen + amount_fen
+    return len(postings)

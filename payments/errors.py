@@ -54,3 +54,11 @@ def refund_not_allowed(message: str) -> ApplicationError:
 
 def invalid_year() -> ApplicationError:
     return ApplicationError("invalid_input", _("Please choose a valid year."), field="year")
+
+
+def idempotency_in_flight() -> ApplicationError:
+    return ApplicationError(
+        "idempotency_in_flight",
+        _("The first request with this Idempotency-Key is still being processed; please retry shortly."),
+        field="Idempotency-Key",
+    )

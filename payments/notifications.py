@@ -42,18 +42,18 @@ def notification_text(notification: Notification) -> str:
 
 
 def notification_email_send(*, notification_id: int) -> None:
-    """Runs after commit; a mail failure is logged and never undoes the payment."""
-    notification = (
-        Notification.objects.select_related("person", "payment__beneficiary__person")
-        .filter(pk=notification_id)
-        .first()
-    )
-    if notification is None or not notification.person.email:
-        return
-    with translation.override("zh-hans"):
-        subject = _("Personal account debit notice")
-        body = notification_text(notification)
+    """Runs after commit; a mail failure is logged and never undoes the payment nor reaches the payer."""
     try:
+        notification = (
+            Notification.objects.select_related("person", "payment__beneficiary__person")
+            .filter(pk=notification_id)
+            .first()
+        )
+        if notification is None or not notification.person.email:
+            return
+        with translation.override("zh-hans"):
+            subject = _("Personal account debit notice")
+            body = notification_text(notification)
         send_mail(subject, body, None, [notification.person.email])
     except Exception:
         logger.exception("debit notice email failed for notification %s", notification_id)

@@ -1,7 +1,8 @@
 """Paying premiums from personal accounts: the only code that moves money (through the ledger).
 
-Every public service here is the outermost transaction (durable) and follows one lock order:
-the beneficiaries' enrollments by primary key, then the personal accounts by primary key.
+Every public service here is the outermost transaction (durable) and follows one lock order (see
+payments/lock_objects.py): the caller's idempotency key, the beneficiaries' enrollments by primary
+key, then the payment rows (refund, sync), then every ledger account involved by primary key.
 """
 
 from __future__ import annotations
@@ -9,13 +10,14 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import logging
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -23,13 +25,12 @@ from common.errors import ApplicationError
 from insurees.enrollment_services import enrollment_mark_paid, enrollment_mark_unpaid, enrollments_ensure
 from insurees.models import Insuree, InsureeStatus, PremiumRate, Scheme
 from insurees.selectors import premium_rate_get
-from ledger.lock_objects import accounts_for_update
 from ledger.models import Account, AccountKind
 from ledger.services import account_get_or_create, transaction_post, transaction_reverse
 from mutual_aid import errors as binding_errors
 from mutual_aid.models import Binding, BindingStatus
 from payments import errors
-from payments.lock_objects import enrollments_for_update
+from payments.lock_objects import accounts_for_update, enrollments_for_update
 from payments.models import (
     IdempotencyKey,
     Notification,
@@ -42,7 +43,13 @@ from payments.models import (
 from payments.notifications import notification_email_send
 from payments.outbox import outbox_relay_after_commit
 
+logger = logging.getLogger(__name__)
+
 MIN_YEAR, MAX_YEAR = 2000, 2100
+# How long a retry waits for its twin (the first request with the same key) to finish, on
+# PostgreSQL, before it answers idempotency_in_flight instead of holding its client any longer.
+IDEMPOTENCY_WAIT_MS = 5_000
+LOCK_NOT_AVAILABLE = "55P03"
 
 
 @dataclass(frozen=True)
@@ -66,16 +73,50 @@ def _fingerprint(operation: str, **facts: object) -> str:
 def _claim_idempotency_key(*, actor: Actor, fingerprint: str) -> IdempotencyKey | list[Payment]:
     """Claims the key for this request, or returns the payments of the request that claimed it first.
 
-    The insert waits on the unique index while a twin request holds it, so the twin's outcome is
-    known when it returns: its payments if it committed, the key free again if it was refused.
+    One statement, `INSERT ... ON CONFLICT DO NOTHING RETURNING`: a row back means the key is ours.
+    While a twin request holds the same key uncommitted, PostgreSQL makes the insert wait for it,
+    so its outcome is known when the insert returns: its payments if it committed, the key free
+    again (and ours) if it was refused. A twin still running after IDEMPOTENCY_WAIT_MS is answered
+    idempotency_in_flight. (SQLite runs one writer at a time, so no twin is ever in flight there.)
     """
-    try:
-        with transaction.atomic():
-            return IdempotencyKey.objects.create(
-                user=actor.user, key=actor.idempotency_key, fingerprint=fingerprint
+    meta = IdempotencyKey._meta
+    quote = connection.ops.quote_name
+    user, key, fingerprint_, created_at = (
+        quote(meta.get_field(name).column) for name in ("user", "key", "fingerprint", "created_at")
+    )
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({user}, {key}, {fingerprint_}, {created_at}) "  # noqa: S608 - names from the model
+        f"VALUES (%s, %s, %s, %s) ON CONFLICT ({user}, {key}) DO NOTHING RETURNING {quote(meta.pk.column)}"
+    )
+    params = [
+        actor.user.pk,
+        actor.idempotency_key,
+        fingerprint,
+        connection.ops.adapt_datetimefield_value(timezone.now()),
+    ]
+    on_postgres = connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        if on_postgres:
+            cursor.execute(
+                "SELECT current_setting('lock_timeout'), set_config('lock_timeout', %s, true)",
+                [f"{IDEMPOTENCY_WAIT_MS}ms"],
             )
-    except IntegrityError:
-        existing = IdempotencyKey.objects.get(user=actor.user, key=actor.idempotency_key)
+            previous_timeout = cursor.fetchone()[0]
+        try:
+            cursor.execute(sql, params)
+        except OperationalError as exc:
+            if getattr(exc.__cause__, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+                raise errors.idempotency_in_flight() from None
+            raise
+        claimed = cursor.fetchone()
+        if on_postgres:
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [previous_timeout])
+    if claimed is not None:
+        return IdempotencyKey(
+            pk=claimed[0], user=actor.user, key=actor.idempotency_key, fingerprint=fingerprint
+        )
+
+    existing = IdempotencyKey.objects.get(user=actor.user, key=actor.idempotency_key)
     if existing.fingerprint != fingerprint:
         raise errors.idempotency_conflict()
     return list(
@@ -97,7 +138,20 @@ def _check_beneficiary(beneficiary: Insuree) -> None:
         raise binding_errors.beneficiary_not_active()
 
 
+def _lock_beneficiaries(*, beneficiaries: Sequence[Insuree], year: int) -> list[Insuree]:
+    """Takes the first lock, the enrollments; returns the beneficiaries as they are now, in order."""
+    enrollments_ensure(insurees=beneficiaries, year=year)
+    locked = {
+        enrollment.insuree_id: enrollment.insuree
+        for enrollment in enrollments_for_update(insuree_ids=[b.pk for b in beneficiaries], year=year)
+    }
+    for beneficiary in locked.values():
+        _check_beneficiary(beneficiary)
+    return [locked[b.pk] for b in beneficiaries]
+
+
 def _premium_due(*, beneficiary: Insuree, year: int, today: datetime.date) -> PremiumRate:
+    """Asked only under the enrollment's lock, so no twin can settle the same premium meanwhile."""
     rate = premium_rate_get(region_code=beneficiary.region_code, year=year)
     if not rate.collection_start <= today <= rate.collection_end:
         raise errors.outside_collection_period(year, rate.collection_start, rate.collection_end)
@@ -106,12 +160,43 @@ def _premium_due(*, beneficiary: Insuree, year: int, today: datetime.date) -> Pr
     return rate
 
 
-def _fund_account(region_code: str) -> Account:
-    return account_get_or_create(
-        code=f"fund:resident_premium:{region_code}",
-        kind=AccountKind.FUND,
-        name=f"Resident premium fund {region_code}",
+def _fund_code(region_code: str) -> str:
+    return f"fund:resident_premium:{region_code}"
+
+
+# Regions whose fund account exists, as this process has seen committed: only a hint that spares a
+# lookup per payment. Accounts are never deleted; should the hint be stale all the same (a test
+# database emptied under a running process), the lock statement finds no fund account and the
+# account is created there, after every other lock, which keeps the lock order.
+_funds_known: set[str] = set()
+
+
+def fund_account_ensure(*, region_code: str) -> Account:
+    """The region's resident premium fund account, created with the region's first payment."""
+    account = account_get_or_create(
+        code=_fund_code(region_code), kind=AccountKind.FUND, name=f"Resident premium fund {region_code}"
     )
+    # Known once committed: a twin must never skip the creation of an account it cannot see yet.
+    transaction.on_commit(partial(_funds_known.add, region_code))
+    return account
+
+
+def _ensure_funds(regions: set[str]) -> None:
+    """Before any lock: a new fund account's insert may wait for a twin's, so it must hold none."""
+    for region in sorted(regions - _funds_known):
+        fund_account_ensure(region_code=region)
+
+
+def _lock_accounts(
+    *, account_ids: list[int], regions: set[str]
+) -> tuple[dict[int, Account], dict[str, Account]]:
+    """Locks the payers' personal accounts and the regions' fund accounts in one ordered statement."""
+    codes = {_fund_code(region): region for region in regions}
+    locked = list(accounts_for_update(account_ids=account_ids, codes=codes))
+    funds = {codes[account.code]: account for account in locked if account.code in codes}
+    for region in sorted(regions - funds.keys()):
+        [funds[region]] = accounts_for_update(account_ids=[fund_account_ensure(region_code=region).pk])
+    return {account.pk: account for account in locked if account.code not in codes}, funds
 
 
 def _new_reference(today: datetime.date) -> str:
@@ -121,7 +206,9 @@ def _new_reference(today: datetime.date) -> str:
 def _settle(
     *,
     binding: Binding,
+    beneficiary: Insuree,
     account: Account,
+    fund: Account,
     rate: PremiumRate,
     year: int,
     channel: PaymentChannel,
@@ -129,10 +216,9 @@ def _settle(
     today: datetime.date,
 ) -> Payment:
     """Debits the locked account, records the payment, its outbox row and the authorizer's notice."""
-    beneficiary = binding.beneficiary
     reference = _new_reference(today)
     ledger_txn = transaction_post(
-        legs=[(account, -rate.amount_fen), (_fund_account(beneficiary.region_code), rate.amount_fen)],
+        legs=[(account, -rate.amount_fen), (fund, rate.amount_fen)],
         memo=f"premium {year} {beneficiary.region_code}",
         reference=reference,
     )
@@ -152,6 +238,7 @@ def _settle(
         verification_code=secrets.token_hex(4).upper(),
     )
     OutboxMessage.objects.create(topic=OutboxMessage.Topic.ENROLLMENT_SYNC, payment=payment)
+    # transaction_post leaves the balance after the debit on the account object it was given.
     _notify(
         Notification(
             person=binding.authorizer.person,
@@ -164,29 +251,17 @@ def _settle(
 
 
 def _notify(notification: Notification) -> None:
+    """The in-app notice is written with the payment; the email leaves only after the commit."""
     notification.save()
     if notification.person.email:
-        transaction.on_commit(partial(notification_email_send, notification_id=notification.pk))
-
-
-def _active_binding(*, authorizer: Insuree, beneficiary: Insuree) -> Binding:
-    binding = (
-        Binding.objects.filter(authorizer=authorizer, beneficiary=beneficiary, status=BindingStatus.ACTIVE)
-        .select_related("authorizer__person", "beneficiary__person")
-        .first()
-    )
-    if binding is None:
-        raise binding_errors.binding_not_found()
-    if binding.authorizer.status != InsureeStatus.ACTIVE:
-        raise binding_errors.authorizer_not_active()
-    return binding
+        transaction.on_commit(partial(notification_email_send, notification_id=notification.pk), robust=True)
 
 
 def _record_key(claim: IdempotencyKey, payments: Sequence[Payment], actor: Actor) -> None:
     claim.payments.add(*payments)
     if actor.record is not None:
         actor.record(payments)
-    transaction.on_commit(outbox_relay_after_commit)
+    transaction.on_commit(outbox_relay_after_commit, robust=True)
 
 
 @transaction.atomic(durable=True)
@@ -214,25 +289,46 @@ def payments_create_for_family(
         return claim
 
     today = timezone.localdate()
-    enrollments_ensure(insurees=beneficiaries, year=year)
-    list(enrollments_for_update(insuree_ids=[b.pk for b in beneficiaries], year=year))
-
+    _ensure_funds({b.region_code for b in beneficiaries})
+    beneficiaries = _lock_beneficiaries(beneficiaries=beneficiaries, year=year)
+    bindings = {
+        binding.beneficiary_id: binding
+        for binding in Binding.objects.filter(
+            authorizer=authorizer, beneficiary__in=beneficiaries, status=BindingStatus.ACTIVE
+        ).select_related("authorizer__person")
+    }
     plan = []
     for beneficiary in beneficiaries:
-        beneficiary.refresh_from_db(fields=["status", "region_code", "scheme"])
-        _check_beneficiary(beneficiary)
-        binding = _active_binding(authorizer=authorizer, beneficiary=beneficiary)
-        plan.append((binding, _premium_due(beneficiary=beneficiary, year=year, today=today)))
+        binding = bindings.get(beneficiary.pk)
+        if binding is None:
+            raise binding_errors.binding_not_found()
+        plan.append((binding, beneficiary, _premium_due(beneficiary=beneficiary, year=year, today=today)))
+    payer = plan[0][0].authorizer  # as read now, not as the caller last saw him
+    if payer.status != InsureeStatus.ACTIVE:
+        raise binding_errors.authorizer_not_active()
+    if payer.account_id is None:
+        raise binding_errors.authorizer_not_employee()
 
-    [account] = accounts_for_update([authorizer.account_id])
-    total_fen = sum(rate.amount_fen for _binding, rate in plan)
+    accounts, funds = _lock_accounts(
+        account_ids=[payer.account_id], regions={beneficiary.region_code for beneficiary in beneficiaries}
+    )
+    account = accounts[payer.account_id]
+    total_fen = sum(rate.amount_fen for _binding, _beneficiary, rate in plan)
     if account.balance_fen < total_fen:
         raise errors.insufficient_balance(total_fen)
     payments = [
         _settle(
-            binding=binding, account=account, rate=rate, year=year, channel=channel, actor=actor, today=today
+            binding=binding,
+            beneficiary=beneficiary,
+            account=account,
+            fund=funds[beneficiary.region_code],
+            rate=rate,
+            year=year,
+            channel=channel,
+            actor=actor,
+            today=today,
         )
-        for binding, rate in plan
+        for binding, beneficiary, rate in plan
     ]
     _record_key(claim, payments, actor)
     return payments
@@ -270,10 +366,8 @@ def payment_create_self(
         return claim[0]
 
     today = timezone.localdate()
-    enrollments_ensure(insurees=[beneficiary], year=year)
-    list(enrollments_for_update(insuree_ids=[beneficiary.pk], year=year))
-    beneficiary.refresh_from_db(fields=["status", "region_code", "scheme"])
-    _check_beneficiary(beneficiary)
+    _ensure_funds({beneficiary.region_code})
+    [beneficiary] = _lock_beneficiaries(beneficiaries=[beneficiary], year=year)
     rate = _premium_due(beneficiary=beneficiary, year=year, today=today)
 
     bindings = list(
@@ -284,19 +378,29 @@ def payment_create_self(
             authorizer__status=InsureeStatus.ACTIVE,
             authorizer__account__isnull=False,
         )
-        .select_related("authorizer__person", "beneficiary__person")
+        .select_related("authorizer__person")
         .order_by("created_at", "pk")
     )
     if not bindings:
         raise binding_errors.binding_not_found()
     # Lock every candidate before choosing: a busy richer account is waited for, never skipped.
-    accounts = {a.pk: a for a in accounts_for_update(b.authorizer.account_id for b in bindings)}
+    accounts, funds = _lock_accounts(
+        account_ids=[b.authorizer.account_id for b in bindings], regions={beneficiary.region_code}
+    )
     richest = max(bindings, key=lambda b: accounts[b.authorizer.account_id].balance_fen)  # first max: oldest
     account = accounts[richest.authorizer.account_id]
     if account.balance_fen < rate.amount_fen:
         raise errors.no_authorizer_can_pay(rate.amount_fen)
     payment = _settle(
-        binding=richest, account=account, rate=rate, year=year, channel=channel, actor=actor, today=today
+        binding=richest,
+        beneficiary=beneficiary,
+        account=account,
+        fund=funds[beneficiary.region_code],
+        rate=rate,
+        year=year,
+        channel=channel,
+        actor=actor,
+        today=today,
     )
     _record_key(claim, [payment], actor)
     return payment
@@ -312,14 +416,17 @@ def payment_refund(
     counter_id: str = "",
     record: Callable[[Payment], None] | None = None,
 ) -> Payment:
-    """Credits the same personal account back and reverses the enrollment; both records stay."""
+    """Credits the same personal account back and reverses the enrollment; both records stay.
+
+    Allowed before the coverage year starts (1 January of the payment's year), once.
+    """
     if reason not in RefundReason.values:
         raise ApplicationError("invalid_input", _("Choose a refund reason from the list."), field="reason")
     enrollments_ensure(insurees=[payment.beneficiary], year=payment.year)
     list(enrollments_for_update(insuree_ids=[payment.beneficiary_id], year=payment.year))
     payment = (
         Payment.objects.select_for_update(of=("self",))
-        .select_related("authorizer__person")
+        .select_related("authorizer__person", "ledger_transaction")
         .get(pk=payment.pk)
     )
     if payment.status != PaymentStatus.SETTLED:
@@ -361,18 +468,36 @@ def payment_refund(
 
 @transaction.atomic
 def payment_sync_enrollment(*, payment_id: int) -> bool:
-    """Marks the beneficiary's enrollment paid by this payment; safe to run any number of times."""
+    """Marks the beneficiary's enrollment paid by this payment; safe to run any number of times.
+
+    Runs in the worker, under the same locks as a refund (the enrollment, then the payment), so a
+    refund and a late or repeated sync are ordered: a refunded payment never marks anything paid.
+    Returns whether this run changed the enrollment.
+    """
     payment = Payment.objects.filter(pk=payment_id).values("beneficiary_id", "year").first()
     if payment is None:
         return False
     enrollments_ensure(insurees=[Insuree(pk=payment["beneficiary_id"])], year=payment["year"])
     list(enrollments_for_update(insuree_ids=[payment["beneficiary_id"]], year=payment["year"]))
-    locked = Payment.objects.select_for_update().get(pk=payment_id)
+    locked = Payment.objects.select_for_update(of=("self",)).get(pk=payment_id)
+    changed = False
     if locked.status == PaymentStatus.SETTLED:
-        enrollment_mark_paid(insuree_id=locked.beneficiary_id, year=locked.year, payment_id=locked.pk)
-    if locked.enrollment_synced_at is None:
-        Payment.objects.filter(pk=payment_id).update(enrollment_synced_at=timezone.now())
-    return True
+        changed = enrollment_mark_paid(
+            insuree_id=locked.beneficiary_id, year=locked.year, payment_id=locked.pk
+        )
+    synced_at = locked.enrollment_synced_at
+    if synced_at is None:
+        synced_at = timezone.now()
+        Payment.objects.filter(pk=payment_id).update(enrollment_synced_at=synced_at)
+    # The sync lag, from the payment's commit to its enrollment, is measured in this line.
+    logger.info(
+        "enrollment sync: payment=%s status=%s changed=%s lag=%.3fs",
+        payment_id,
+        locked.status,
+        changed,
+        (synced_at - locked.created_at).total_seconds(),
+    )
+    return changed
 
 
 def notifications_mark_read(*, person_id: int) -> int:

@@ -5,8 +5,16 @@ from django.utils import timezone
 
 from payments.services import Actor
 from tests.factories import BindingFactory, EmployeeFactory, PremiumRateFactory, ResidentFactory, UserFactory
+from tests.payments.invariants import Snapshot, assert_money_invariants
 
 _keys = itertools.count()
+
+
+@pytest.fixture(autouse=True)
+def _money_invariants_hold_after_each_test(db):
+    """Whatever a test did, the books balance at its end (checked before its data is rolled back)."""
+    yield
+    assert_money_invariants()
 
 
 @pytest.fixture
@@ -34,3 +42,9 @@ def actor_for():
         return Actor(user=user or UserFactory(), idempotency_key=key or f"key-{next(_keys)}", **kwargs)
 
     return make
+
+
+@pytest.fixture
+def snapshot():
+    """Call it before a refused request; `.assert_unchanged()` after."""
+    return Snapshot

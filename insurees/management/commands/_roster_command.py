@@ -1,0 +1,69 @@
+"""What the three roster commands share: open the file, report bad rows, exit non-zero on any."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TextIO
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from insurees.roster import ImportReport, RosterFileError
+
+
+class RosterCommand(BaseCommand):
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("file", type=Path, help="UTF-8 CSV file with a header row")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="check and count every row, then roll everything back"
+        )
+
+    def run_import(self, file: TextIO, options: dict) -> ImportReport:
+        raise NotImplementedError
+
+    def handle(self, *args, file: Path, dry_run: bool, **options) -> None:
+        try:
+            # Without --dry-run each chunk commits on its own; a re-run after a crash changes nothing twice.
+            outer = transaction.atomic() if dry_run else contextlib.nullcontext()
+            with file.open(encoding="utf-8-sig", newline="") as opened, outer:
+                report = self.run_import(opened, options)
+                if dry_run:
+                    transaction.set_rollback(True)
+        except FileNotFoundError as error:
+            raise CommandError(f"{file}: no such file") from error
+        except RosterFileError as error:
+            raise CommandError(f"{file}: {error}") from error
+
+        for bad in report.bad:
+            self.stderr.write(f"{file}:{bad.line}: {bad.reason}")
+        summary = (
+            f"{report.rows} rows: {report.created} created, {report.updated} updated, "
+            f"{report.unchanged} unchanged, {len(report.bad)} refused"
+            + (" (dry run: nothing saved)" if dry_run else "")
+        )
+        if report.bad:
+            self.stdout.write(summary)
+            raise CommandError(f"{len(report.bad)} bad rows in {file}; the other rows were imported")
+        self.stdout.write(self.style.SUCCESS(summary))
+
+    def progress_factory(self) -> Callable[[int], Callable[[int], None]] | None:
+        """A tqdm bar on stderr when a person watches (stdout is a terminal), else nothing."""
+        if not self.stdout.isatty():
+            return None
+        from tqdm import tqdm
+
+        def factory(total: int) -> Callable[[int], None]:
+            bar = tqdm(total=total, unit="row", file=sys.stderr, dynamic_ncols=True)
+
+            def advance(done: int) -> None:
+                bar.update(done)
+                if bar.n >= total:
+                    bar.close()
+
+            return advance
+
+        return factory
