@@ -129,9 +129,18 @@ def celery_broker(settings):
     previous = app.conf.task_always_eager
     settings.CELERY_TASK_ALWAYS_EAGER = False
     app.conf.task_always_eager = False
-    app.conf.broker_url = settings.REDIS_URL
+    point_broker(app, settings.REDIS_URL)
     yield app
+    # A test may have pointed the publisher at a broker of its own that is gone by now.
+    point_broker(app, settings.REDIS_URL)
     app.conf.task_always_eager = previous
+
+
+def point_broker(app, url: str) -> None:
+    """Points the publisher at a broker address (kombu keeps one producer pool per address)."""
+    app.conf.broker_url = url
+    app._pool = None
+    app.amqp._producer_pool = None
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from insurees.models import Enrollment
 from payments.models import OutboxMessage, Payment
 from payments.outbox import outbox_relay
 from payments.services import Actor, payment_create_for_relative
+from tests.conftest import point_broker
 from tests.factories import BindingFactory, UserFactory
 
 pytestmark = [pytest.mark.broker, pytest.mark.postgres]
@@ -21,13 +22,6 @@ def wait_until(predicate, seconds=30.0):
             return True
         time.sleep(0.2)
     return predicate()
-
-
-def point_broker(app, url):
-    """Points the publisher at another broker address (kombu keeps one producer pool per address)."""
-    app.conf.broker_url = url
-    app._pool = None
-    app.amqp._producer_pool = None
 
 
 def pay(binding, year, key):
