@@ -44,6 +44,7 @@ REGION_POLICY_COLUMNS = ("region_code", "scope", "exclusive_family")
 
 CHUNK_SIZE = 5_000
 MAX_AMOUNT_FEN = 100_000_000 * 100  # a hundred million yuan: anything larger is a typo
+MAX_PREMIUM_FEN = 2**31 - 1  # PremiumRate.amount_fen is a 32-bit column on PostgreSQL
 _AMOUNT = re.compile(r"^([0-9]+)(?:\.([0-9]+))?$")
 _PHONE = re.compile(r"^\+?[0-9][0-9 -]{4,19}$")
 _PHONE_MAX_LENGTH = Person._meta.get_field("phone").max_length  # a longer one fails at the database
@@ -212,6 +213,7 @@ def insuree_rows_read(*, file: TextIO, report: ImportReport) -> list[RosterRow]:
     rows: list[RosterRow] = []
     first_line: dict[tuple[str, str], int] = {}
     names: dict[str, tuple[str, int]] = {}
+    phones: dict[str, tuple[str, int]] = {}
     for record in csv_records(file=file, columns=INSUREE_COLUMNS):
         line = record.line
         report.rows += 1
@@ -230,10 +232,19 @@ def insuree_rows_read(*, file: TextIO, report: ImportReport) -> list[RosterRow]:
                     _("name: differs from the name given for this ID number on line %(line)d")
                     % {"line": known_line}
                 )
+            # One person, one phone: two rows disagreeing would flip it back and forth on every import.
+            known_phone, known_line = phones.get(row.id_number, (row.phone, line))
+            if row.phone and known_phone != row.phone:
+                raise RowError(
+                    _("phone: differs from the phone given for this ID number on line %(line)d")
+                    % {"line": known_line}
+                )
         except RowError as error:
             report.refuse(line, str(error))
             continue
         first_line[row.id_number, row.scheme] = line
+        if row.phone:
+            phones.setdefault(row.id_number, (row.phone, line))
         rows.append(row)
     return rows
 
@@ -311,6 +322,8 @@ def _import_chunk(
                 birth_date=facts.birth_date,
                 sex=facts.sex,
             )
+        elif person_id is None and row.phone:
+            new_persons[row.id_number].phone = row.phone  # an earlier row of this person had none
         changed = False
         if person_id is not None and row.phone and phone != row.phone:
             phones[person_id] = row.phone
@@ -407,6 +420,8 @@ def premium_rates_file_import(*, file: TextIO) -> ImportReport:
                 raise RowError(f"amount: {error}") from None
             if amount_fen == 0:
                 raise RowError(_("amount: a premium is more than zero"))
+            if amount_fen > MAX_PREMIUM_FEN:
+                raise RowError(_("amount: the amount is implausibly large"))
             start = _date(record["collection_start"], "collection_start")
             end = _date(record["collection_end"], "collection_end")
             if end < start:
