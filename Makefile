@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench bench-smoke bench-tools clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,18 @@ test: $(STAMP) lint
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
 
-bench: $(STAMP)
-	$(BIN)/python bench/run.py
+# The load tools come from Debian: wrk drives HTTP, pgbench measures PostgreSQL's own limit.
+bench-tools:
+	@command -v wrk >/dev/null && command -v pgbench >/dev/null || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk postgresql-client >/dev/null)
+
+# The collection season on a province-sized world (bench/RESULTS.md); needs PostgreSQL and Redis.
+bench: $(STAMP) bench-tools
+	$(BIN)/python bench/run.py --write-results
+
+# The same run on a small world, in about a minute: what CI runs.
+bench-smoke: $(STAMP) bench-tools
+	$(BIN)/python bench/run.py --smoke
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -534,7 +534,7 @@ def generate(world: World) -> None:  # noqa: C901, PLR0912, PLR0915 - one straig
             id integer PRIMARY KEY, pool text NOT NULL, kind text NOT NULL, token text NOT NULL,
             beneficiary_id bigint NOT NULL, beneficiary_id_number text NOT NULL, authorizer_id bigint);
         CREATE TABLE bench_pgbench_pool (
-            id integer PRIMARY KEY, kind text NOT NULL, user_id integer NOT NULL,
+            id integer PRIMARY KEY, is_self integer NOT NULL, user_id integer NOT NULL,
             beneficiary_id bigint NOT NULL, authorizer_id bigint NOT NULL, account_id bigint NOT NULL,
             binding_id bigint NOT NULL,
             authorizer_person_id bigint NOT NULL, relation text NOT NULL, region_code text NOT NULL,
@@ -571,11 +571,11 @@ def generate(world: World) -> None:  # noqa: C901, PLR0912, PLR0915 - one straig
         for k, r in enumerate(pgb):
             b = rng.choice(bindings_of[r])
             e, _r, relation, _when = bindings[b]
-            kind = "a" if k % 2 == 0 else "s"
+            is_self = k % 2
             yield (
                 k,
-                kind,
-                user_of[e] if kind == "a" else user_of[r],
+                is_self,
+                user_of[r] if is_self else user_of[e],
                 r + 1,
                 e + 1,
                 acc_personal0 + e,
@@ -591,7 +591,7 @@ def generate(world: World) -> None:  # noqa: C901, PLR0912, PLR0915 - one straig
         "bench_pgbench_pool",
         [
             "id",
-            "kind",
+            "is_self",
             "user_id",
             "beneficiary_id",
             "authorizer_id",
