@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -13,6 +15,11 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from common.errors import ApplicationError
+
+logger = logging.getLogger(__name__)
+
+# Seconds a client should wait before retrying while the database is out of reach.
+RETRY_AFTER_SECONDS = 5
 
 
 def _first_field_error(detail: Any, prefix: str = "") -> tuple[str | None, str]:
@@ -35,7 +42,25 @@ def error_response(code: str, message: str, http_status: int, field: str | None 
     return Response({"error": body}, status=http_status)
 
 
+def service_unavailable_body() -> dict[str, dict[str, str]]:
+    return {
+        "error": {
+            "code": "service_unavailable",
+            "message": _(
+                "The service is briefly unavailable. Nothing was changed; please try again shortly."
+            ),
+        }
+    }
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, OperationalError | InterfaceError):
+        # The database went away (restart, dropped connection): the transaction rolled back whole,
+        # so the client may retry, with the same Idempotency-Key for a payment.
+        logger.warning("database unavailable: %s", exc.__class__.__name__)
+        response = Response(service_unavailable_body(), status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     if isinstance(exc, ApplicationError):
         return error_response(exc.code, str(exc.message), exc.status, exc.field)
     if isinstance(exc, exceptions.ValidationError):

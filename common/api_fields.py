@@ -78,6 +78,7 @@ def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
         409: "already_bound, family_exclusive, already_paid, idempotency_conflict, idempotency_in_flight",
         422: "a business rule refused the request (see API.md)",
         429: "rate_limited",
+        503: "service_unavailable (the database is briefly out of reach; retry after Retry-After)",
     }
     return {status: OpenApiResponse(ErrorSerializer, description=descriptions[status]) for status in statuses}
 

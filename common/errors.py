@@ -32,6 +32,8 @@ STATUS_BY_CODE: dict[str, int] = {
     "refund_not_allowed": 422,
     "unbalanced_transaction": 422,
     "rate_limited": 429,
+    "server_error": 500,
+    "service_unavailable": 503,
 }
 
 

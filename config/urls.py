@@ -7,3 +7,6 @@ urlpatterns = [
     path("api/v1/", include("config.api_urls")),
     path("", include("config.page_urls")),
 ]
+
+# Error pages that render without the database (a restart, a dropped connection).
+handler500 = "common.views.server_error"

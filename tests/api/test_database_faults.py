@@ -1,0 +1,99 @@
+"""The database connection dropped in the middle of a payment, on the real PostgreSQL.
+
+The payment's own backend is terminated while it waits for the enrollment's row lock, after it has
+claimed its Idempotency-Key: the client gets a clear 503 in the error shape, nothing of the payment
+remains, and a retry with the same key completes it once.
+"""
+
+import threading
+
+import psycopg
+import pytest
+from django.db import connection, connections
+
+from insurees.models import Enrollment
+from ledger.models import Transaction
+from payments.models import IdempotencyKey, OutboxMessage, Payment
+from tests.api.conftest import client_for
+from tests.api.test_payments_api import code_of, pay
+from tests.payments.invariants import assert_money_invariants
+from tests.payments.test_sync_with_worker import wait_until
+
+pytestmark = pytest.mark.postgres
+
+
+def _connect(autocommit: bool) -> psycopg.Connection:
+    db = connection.settings_dict
+    return psycopg.connect(
+        host=db["HOST"] or "127.0.0.1",
+        port=db["PORT"] or 5432,
+        user=db["USER"] or "postgres",
+        dbname=db["NAME"],
+        autocommit=autocommit,
+    )
+
+
+def _backend_waiting_on_a_lock(watcher: psycopg.Connection) -> int | None:
+    row = watcher.execute(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+        "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+    ).fetchone()
+    return row[0] if row else None
+
+
+def test_a_payment_whose_connection_drops_leaves_nothing_and_its_retry_pays_once(
+    transactional_db, binding, rate, year
+):
+    authorizer = binding.authorizer
+    balance_before = authorizer.account.balance_fen
+    Enrollment.objects.create(insuree=binding.beneficiary, year=year)
+    client = client_for(authorizer.person)
+    client.raise_request_exception = False
+    answers = []
+
+    def first_attempt():
+        try:
+            answers.append(pay(client, binding.beneficiary, year, key="drop-1"))
+        finally:
+            connections.close_all()
+
+    blocker, watcher = _connect(autocommit=False), _connect(autocommit=True)
+    try:
+        # Hold the enrollment, so the payment stops inside its transaction, its key already claimed.
+        blocker.execute(
+            "SELECT 1 FROM insurees_enrollment WHERE insuree_id = %s AND year = %s FOR UPDATE",
+            [binding.beneficiary_id, year],
+        )
+        attempt = threading.Thread(target=first_attempt)
+        attempt.start()
+        assert wait_until(lambda: _backend_waiting_on_a_lock(watcher) is not None, seconds=20)
+        watcher.execute("SELECT pg_terminate_backend(%s)", [_backend_waiting_on_a_lock(watcher)])
+        attempt.join(timeout=20)
+        assert not attempt.is_alive()
+    finally:
+        blocker.rollback()
+        blocker.close()
+        watcher.close()
+
+    [answer] = answers
+    assert answer.status_code == 503
+    assert code_of(answer) == "service_unavailable"
+    assert answer["Retry-After"]
+    assert "Traceback" not in answer.content.decode()
+    assert not Payment.objects.exists()
+    assert not IdempotencyKey.objects.exists()
+    assert not OutboxMessage.objects.exists()
+    assert not Transaction.objects.filter(memo__startswith="premium").exists()
+    authorizer.account.refresh_from_db()
+    assert authorizer.account.balance_fen == balance_before
+
+    retry = pay(client, binding.beneficiary, year, key="drop-1")
+    replay = pay(client, binding.beneficiary, year, key="drop-1")
+
+    assert retry.status_code == 201
+    assert replay.json()["reference"] == retry.json()["reference"]
+    assert Payment.objects.count() == 1
+    assert OutboxMessage.objects.count() == 1
+    authorizer.account.refresh_from_db()
+    assert authorizer.account.balance_fen == balance_before - rate.amount_fen
+    assert_money_invariants()
