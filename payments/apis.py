@@ -18,7 +18,8 @@ from common.api_fields import (
 from common.permissions import IsInsuree, person_of
 from insurees.models import Scheme
 from insurees.selectors import insuree_get_by_id_number
-from mutual_aid.selectors import authorizer_for
+from mutual_aid import errors as binding_errors
+from mutual_aid.selectors import authorizer_for, binding_list_for_person
 from payments.models import Payment
 from payments.notifications import notification_text
 from payments.receipts import receipt_pdf
@@ -91,6 +92,14 @@ class PremiumApi(APIView):
         query = _QuerySerializer(data={"year": year, **request.query_params.dict()})
         query.is_valid(raise_exception=True)
         id_number = query.validated_data.get("beneficiary_id_number") or person.id_number
+        if id_number != person.id_number and not (
+            binding_list_for_person(person=person)
+            .filter(authorizer__person=person, beneficiary__person__id_number=id_number)
+            .exists()
+        ):
+            # Another person's premium is only for an authorizer bound to him: to anyone else, his ID
+            # number answers as if there were no such person (no roster or payment status leaks).
+            raise binding_errors.binding_not_found()
         beneficiary = insuree_get_by_id_number(id_number=id_number, scheme=Scheme.RESIDENT)
         [due] = premium_due_for(beneficiary=beneficiary, years=[query.validated_data["year"]])
         rate = due.rate

@@ -1,0 +1,147 @@
+"""Production settings pass `manage.py check --deploy` and keep cookies, HSTS and HTTPS strict (issue 7).
+
+Each check runs in a subprocess with DJANGO_SETTINGS_MODULE=config.settings.production, as `.ci/run`
+does: the test process itself keeps its test settings. No database or broker is contacted, so the
+tests run on a machine without PostgreSQL or Redis (DATABASE_URL points at a throwaway SQLite file).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
+    """The environment of `.ci/run`'s deploy check; anything the caller's shell set for the test
+    profile (DEBUG, DATABASE_URL, REDIS_URL, security switches) is removed so it cannot leak in."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key
+        not in {
+            "DEBUG",
+            "DATABASE_URL",
+            "REDIS_URL",
+            "CELERY_BROKER_URL",
+            "SECURE_SSL_REDIRECT",
+            "SECURE_HSTS_SECONDS",
+            "ALLOWED_HOSTS",
+            "SECRET_KEY",
+        }
+    }
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings.production",
+            "SECRET_KEY": secrets.token_urlsafe(60),
+            "ALLOWED_HOSTS": "gongji.example.gov.cn",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy-check.sqlite3'}",
+        }
+    )
+    env.update(overrides)
+    return env
+
+
+def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(  # noqa: S603 - a fixed command line
+        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_check_deploy_is_clean_with_production_settings(tmp_path):
+    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], production_env(tmp_path))
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_check_deploy_fails_on_a_weakened_setting(tmp_path):
+    """The control: the same command does fail when production is made insecure, so the clean run
+    above means something."""
+    env = production_env(tmp_path, SECURE_SSL_REDIRECT="false", SECURE_HSTS_SECONDS="0")
+
+    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
+
+    assert result.returncode != 0
+    assert "security.W008" in result.stderr + result.stdout  # SECURE_SSL_REDIRECT
+    assert "security.W004" in result.stderr + result.stdout  # SECURE_HSTS_SECONDS
+
+
+PRINT_SETTINGS = """
+import json, django
+from django.conf import settings
+django.setup()
+print(json.dumps({name: getattr(settings, name) for name in %r}))
+"""
+
+SETTING_NAMES = [
+    "DEBUG",
+    "SESSION_COOKIE_SECURE",
+    "SESSION_COOKIE_HTTPONLY",
+    "CSRF_COOKIE_SECURE",
+    "SECURE_SSL_REDIRECT",
+    "SECURE_HSTS_SECONDS",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SECURE_HSTS_PRELOAD",
+    "SECURE_CONTENT_TYPE_NOSNIFF",
+    "SECURE_PROXY_SSL_HEADER",
+    "X_FRAME_OPTIONS",
+    "ALLOWED_HOSTS",
+    "MIDDLEWARE",
+]
+
+
+@pytest.fixture(scope="module")
+def production_settings(tmp_path_factory) -> dict:
+    env = production_env(tmp_path_factory.mktemp("prod"), DEBUG="true")  # DEBUG=true in the env is ignored
+    result = run(["-c", PRINT_SETTINGS % SETTING_NAMES], env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_production_never_runs_in_debug(production_settings):
+    assert production_settings["DEBUG"] is False
+
+
+def test_session_and_csrf_cookies_are_secure(production_settings):
+    assert production_settings["SESSION_COOKIE_SECURE"] is True
+    assert production_settings["SESSION_COOKIE_HTTPONLY"] is True
+    assert production_settings["CSRF_COOKIE_SECURE"] is True
+
+
+def test_https_is_enforced_with_hsts(production_settings):
+    assert production_settings["SECURE_SSL_REDIRECT"] is True
+    assert production_settings["SECURE_HSTS_SECONDS"] >= 31_536_000
+    assert production_settings["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is True
+    assert production_settings["SECURE_HSTS_PRELOAD"] is True
+    assert production_settings["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+
+
+def test_other_browser_protections_are_on(production_settings):
+    assert production_settings["SECURE_CONTENT_TYPE_NOSNIFF"] is True
+    assert production_settings["X_FRAME_OPTIONS"] == "DENY"
+    assert production_settings["ALLOWED_HOSTS"] == ["gongji.example.gov.cn"]
+    middleware = production_settings["MIDDLEWARE"]
+    for needed in (
+        "django.middleware.security.SecurityMiddleware",
+        "django.middleware.csrf.CsrfViewMiddleware",
+        "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    ):
+        assert needed in middleware
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    env = production_env(tmp_path)
+    del env["SECRET_KEY"]
+
+    result = run(["manage.py", "check"], env)
+
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr

@@ -1,0 +1,368 @@
+"""Object-level access, table-driven (issue 7): every URL that takes an id refuses another user's id.
+
+The table below is the one place that covers all id-taking URLs, API and pages alike. For each entry,
+the object belongs to family A; it is requested by
+
+- ordinary insurees of another family (an employee and a resident): refused with 403/404, and for an
+  owner-scoped URL answered exactly as a nonexistent id is (no existence oracle);
+- where a role is needed (counter staff, supervisor, auditor): the owner himself, other insurees and
+  staff of the wrong role, all refused with 403;
+- an anonymous visitor: 401 (API) or sent to sign in (pages);
+
+and every refusal leaves every row of every table as it was. A control request by the owner (or the
+right role) then succeeds, so each refusal is proven to concern a real, reachable object.
+
+`test_every_id_taking_url_is_in_the_table` walks the URL resolver: a new URL with a path converter or a
+regex group that has no entry here fails the suite. The Django admin's id-taking URLs are generated
+from the admin registry, so every registered model's change/delete/history pages are tried as well.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.apps import apps
+from django.contrib.admin.utils import quote
+from django.contrib.contenttypes.models import ContentType
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from payments.models import Payment, PaymentStatus
+from payments.services import Actor, payment_create_for_relative
+from staff.services import counter_person_lookup, reconciliation_run
+from tests.api.conftest import client_for
+from tests.factories import (
+    BindingFactory,
+    EmployeeFactory,
+    PledgeFactory,
+    PremiumRateFactory,
+    RegionPolicyFactory,
+    ResidentFactory,
+    user_for,
+)
+from tests.staff.conftest import api_as, staff_user
+
+MISSING_ID = 987_654_321
+STRANGERS = ("other_employee", "other_resident")
+INSUREES = ("owner", *STRANGERS)
+ADMIN_PARAMS = {"object_id", "id", "content_type_id", "app_label", "url"}
+
+
+# --- the URL resolver ----------------------------------------------------------------------------------
+
+
+def walk(resolver=None, prefix="", namespace=""):
+    """(route, namespace, pattern) for every endpoint, route being the concatenated pattern text."""
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            yield from walk(entry, route, entry.namespace or namespace)
+        elif isinstance(entry, URLPattern):
+            yield route, namespace, entry
+
+
+def id_taking_routes() -> dict[str, tuple[str, URLPattern]]:
+    return {
+        route: (namespace, pattern)
+        for route, namespace, pattern in walk()
+        if pattern.pattern.regex.groupindex
+    }
+
+
+def admin_routes() -> list[str]:
+    return sorted(route for route, (namespace, _p) in id_taking_routes().items() if namespace == "admin")
+
+
+# --- the world: family A owns everything, family B and staff are the callers ---------------------------
+
+
+@dataclass
+class World:
+    year: int
+    binding: object  # family A: authorizer -> father
+    payment: Payment
+    beneficiary_id_number: str
+    api: dict[str, APIClient] = field(default_factory=dict)
+    web: dict[str, Client] = field(default_factory=dict)
+
+
+@pytest.fixture
+def world(db) -> World:
+    year = timezone.localdate().year + 1
+    PledgeFactory()
+    PremiumRateFactory(year=year)
+    RegionPolicyFactory()
+    binding = BindingFactory(authorizer=EmployeeFactory(balance_fen=100_000), beneficiary=ResidentFactory())
+    owner = binding.authorizer.person
+    payment = payment_create_for_relative(
+        authorizer=binding.authorizer,
+        beneficiary=binding.beneficiary,
+        year=year,
+        actor=Actor(user=user_for(owner), idempotency_key="object-access-1"),
+    )
+    # Family B: an employee bound to his own mother; both are ordinary insurees with a login.
+    other = BindingFactory(authorizer=EmployeeFactory(balance_fen=100_000), beneficiary=ResidentFactory())
+    people = {
+        "owner": owner,
+        "other_employee": other.authorizer.person,
+        "other_resident": other.beneficiary.person,
+    }
+    staff = {
+        "clerk": staff_user("counter_staff", "oa-clerk"),
+        "supervisor": staff_user("counter_supervisor", "oa-supervisor"),
+        "auditor": staff_user("auditor", "oa-auditor"),
+    }
+    # Rows for the admin's audit and reconciliation pages to point at.
+    counter_person_lookup(operator=staff["clerk"], counter_id="DL-01", id_number=owner.id_number)
+    reconciliation_run(date=timezone.localdate() - datetime.timedelta(days=400))
+
+    world = World(
+        year=year,
+        binding=binding,
+        payment=payment,
+        beneficiary_id_number=binding.beneficiary.person.id_number,
+    )
+    # Every sign-in happens here, before any snapshot (a login writes last_login and a session).
+    for who, person in people.items():
+        world.api[who] = client_for(person)
+        world.web[who] = Client()
+        world.web[who].force_login(user_for(person))
+    for who, user in staff.items():
+        world.api[who] = api_as(user)
+        world.web[who] = Client()
+        world.web[who].force_login(user)
+    world.api["anonymous"] = APIClient()
+    world.web["anonymous"] = Client()
+    return world
+
+
+# Every row of every table of the project's apps (and users, groups, tokens): what a refusal must keep.
+SNAPSHOT_APPS = ("auth", "authtoken", "accounts", "ledger", "insurees", "mutual_aid", "payments", "staff")
+
+
+def database_state() -> dict[str, list[dict]]:
+    return {
+        model._meta.label: list(model.objects.order_by("pk").values())
+        for label in SNAPSHOT_APPS
+        for model in apps.get_app_config(label).get_models()
+    }
+
+
+# --- the table -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One id-taking URL. `scope` is "owner" (only the object's people may use it, others get 404 as
+    for a missing id) or "role" (only the named staff roles; everyone else 403)."""
+
+    name: str
+    kwargs: Callable[[World, bool], dict]  # (world, missing) -> URL kwargs
+    methods: tuple[str, ...]
+    scope: str
+    api: bool
+    data: Callable[[World, bool], dict] = lambda w, missing: {}
+    allowed: tuple[str, ...] = ("owner",)  # who passes the control request
+    refused: tuple[str, ...] = STRANGERS
+    ok: int = 200  # the control's status
+    query: Callable[[World, bool], dict] = lambda w, missing: {}
+
+
+def binding_id(w, missing):
+    return {"binding_id": MISSING_ID if missing else w.binding.pk}
+
+
+def payment_id(w, missing):
+    return {"payment_id": MISSING_ID if missing else w.payment.pk}
+
+
+REFUND = {"reason": "paid_twice", "note": "object-access test"}
+
+TABLE: dict[str, Entry] = {
+    # --- REST API, the insuree's own objects ---
+    "api/v1/bindings/<int:binding_id>/": Entry(
+        "api-binding",
+        binding_id,
+        ("get", "patch", "delete"),
+        "owner",
+        api=True,
+        data=lambda w, m: {"self_pay_paused": True},
+    ),
+    "api/v1/payments/<int:payment_id>/": Entry("api-payment", payment_id, ("get",), "owner", api=True),
+    "api/v1/payments/<int:payment_id>/receipt.pdf": Entry(
+        "api-payment-receipt", payment_id, ("get",), "owner", api=True
+    ),
+    # The year is no object; the object is the beneficiary named by ID number in the query.
+    "api/v1/premiums/<int:year>/": Entry(
+        "api-premium",
+        lambda w, m: {"year": w.year},
+        ("get",),
+        "owner",
+        api=True,
+        query=lambda w, m: {"beneficiary_id_number": "11010519491231002X" if m else w.beneficiary_id_number},
+    ),
+    # --- REST API, staff ---
+    "api/v1/staff/payments/<int:payment_id>/refund/": Entry(
+        "api-staff-refund",
+        payment_id,
+        ("post",),
+        "role",
+        api=True,
+        data=lambda w, m: REFUND,
+        allowed=("supervisor",),
+        refused=(*INSUREES, "clerk", "auditor"),
+    ),
+    # --- pages, the insuree's own objects ---
+    "bindings/<int:binding_id>/": Entry("binding-manage", binding_id, ("get",), "owner", api=False),
+    "bindings/<int:binding_id>/end/": Entry("binding-end", binding_id, ("post",), "owner", api=False, ok=302),
+    "bindings/<int:binding_id>/self-pay/": Entry(
+        "binding-pause", binding_id, ("post",), "owner", api=False, data=lambda w, m: {"paused": "1"}, ok=302
+    ),
+    "payments/<int:payment_id>/": Entry("payment-detail", payment_id, ("get",), "owner", api=False),
+    "payments/<int:payment_id>/receipt.pdf": Entry("receipt", payment_id, ("get",), "owner", api=False),
+    # --- pages, staff ---
+    "staff/payments/<int:payment_id>/refund/": Entry(
+        "staff:refund",
+        payment_id,
+        ("post",),
+        "role",
+        api=False,
+        data=lambda w, m: REFUND,
+        allowed=("supervisor",),
+        refused=(*INSUREES, "clerk", "auditor"),
+        ok=302,
+    ),
+    "staff/payments/<int:payment_id>/receipt.pdf": Entry(
+        "staff:receipt",
+        payment_id,
+        ("get",),
+        "role",
+        api=False,
+        allowed=("clerk",),
+        refused=(*INSUREES, "auditor"),
+    ),
+}
+
+
+def call(world: World, entry: Entry, who: str, method: str, *, missing: bool = False):
+    from django.urls import reverse
+
+    url = reverse(entry.name, kwargs=entry.kwargs(world, missing))
+    query = entry.query(world, missing)
+    data = entry.data(world, missing)
+    if entry.api:
+        client = world.api[who]
+        if method == "get":
+            return client.get(url, query)
+        return getattr(client, method)(url, data, format="json")
+    client = world.web[who]
+    if method == "get":
+        return client.get(url, query)
+    return client.post(url, data)
+
+
+def error_code(response) -> str | None:
+    if response.get("Content-Type", "").startswith("application/json"):
+        body = response.json()
+        return body.get("error", {}).get("code") if isinstance(body, dict) else None
+    return None
+
+
+# --- the tests -----------------------------------------------------------------------------------------
+
+
+def test_every_id_taking_url_is_in_the_table():
+    found = {route for route, (namespace, _p) in id_taking_routes().items() if namespace != "admin"}
+
+    assert found - TABLE.keys() == set(), "id-taking URL(s) without an entry in TABLE"
+    assert TABLE.keys() - found == set(), "TABLE entries for URL(s) that no longer exist"
+
+
+def test_the_admin_takes_only_the_ids_this_test_knows():
+    """Admin URLs are tried by `test_the_admin_refuses_ordinary_users`, built from these parameters."""
+    for route in admin_routes():
+        _namespace, pattern = id_taking_routes()[route]
+        assert set(pattern.pattern.regex.groupindex) <= ADMIN_PARAMS, route
+
+
+CASES = [(route, method) for route, entry in TABLE.items() for method in entry.methods]
+
+
+@pytest.mark.parametrize(("route", "method"), CASES, ids=[f"{m.upper()} {r}" for r, m in CASES])
+def test_another_users_id_is_refused_and_changes_nothing(world, route, method):
+    entry = TABLE[route]
+    before = database_state()
+
+    for who in entry.refused:
+        response = call(world, entry, who, method)
+        expected = {404} if entry.scope == "owner" else {403}
+        assert response.status_code in expected, (who, response.status_code, response.content[:300])
+        assert database_state() == before, f"{who}'s refused {method.upper()} changed the database"
+        if entry.scope == "owner":
+            # Someone else's id and an id that does not exist are indistinguishable.
+            missing = call(world, entry, who, method, missing=True)
+            assert (missing.status_code, error_code(missing)) == (response.status_code, error_code(response))
+        if entry.api:
+            assert error_code(response) in {"not_found", "binding_not_found", "permission_denied"}
+
+    anonymous = call(world, entry, "anonymous", method)
+    if entry.api:
+        assert anonymous.status_code in {401, 403}
+    else:
+        assert anonymous.status_code == 302
+        assert anonymous["Location"].startswith("/login/")
+    assert database_state() == before
+
+    # The control: the same request by the owner or the right role reaches the object.
+    for who in entry.allowed:
+        response = call(world, entry, who, method)
+        expected_ok = 204 if method == "delete" else entry.ok
+        assert response.status_code == expected_ok, (who, response.status_code, response.content[:300])
+
+
+def test_the_refund_control_really_refunds(world):
+    """The allowed supervisor's refund (above) is a real one, so the refusals guarded something."""
+    entry = TABLE["api/v1/staff/payments/<int:payment_id>/refund/"]
+
+    call(world, entry, "supervisor", "post")
+
+    world.payment.refresh_from_db()
+    assert world.payment.status == PaymentStatus.REFUNDED
+
+
+def admin_url(route: str, world: World) -> str:
+    """The route with real ids: the first object of the route's model, or family A's payment."""
+    parts = route.removeprefix("admin/").split("/")
+    url = route
+    if "<path:content_type_id>" in route:
+        content_type = ContentType.objects.get_for_model(Payment)
+        url = f"admin/r/{content_type.pk}/{world.payment.pk}/"
+    elif route.startswith("admin/^(?P<app_label>"):
+        url = "admin/payments/"
+    elif route == "admin/(?P<url>.*)$":
+        url = f"admin/payments/payment/{world.payment.pk}/anything/"
+    else:
+        model = apps.get_model(parts[0], parts[1])
+        obj = model.objects.order_by("pk").first()
+        object_id = quote(str(obj.pk)) if obj is not None else "1"
+        url = route.replace("<path:object_id>", object_id).replace("<id>", object_id)
+    return "/" + url
+
+
+@pytest.mark.parametrize("route", admin_routes())
+def test_the_admin_refuses_ordinary_users(world, route):
+    url = admin_url(route, world)
+    before = database_state()
+
+    for who in (*INSUREES, "clerk", "supervisor", "auditor"):
+        for method in ("get", "post"):
+            response = getattr(world.web[who], method)(url)
+            assert response.status_code == 302, (who, method, url, response.status_code)
+            assert response["Location"].startswith("/admin/login/"), (who, method, url)
+    assert database_state() == before
