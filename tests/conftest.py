@@ -136,6 +136,22 @@ def celery_broker(settings):
     app.conf.task_always_eager = previous
 
 
+def raw_connection(*, autocommit: bool):
+    """A psycopg connection of its own to the test database, outside Django: a second client that
+    can hold locks, or watch pg_stat_activity (with autocommit, so each query sees the present)."""
+    import psycopg
+    from django.db import connection
+
+    db = connection.settings_dict
+    return psycopg.connect(
+        host=db["HOST"] or "127.0.0.1",
+        port=db["PORT"] or 5432,
+        user=db["USER"] or "postgres",
+        dbname=db["NAME"],
+        autocommit=autocommit,
+    )
+
+
 def point_broker(app, url: str) -> None:
     """Points the publisher at a broker address (kombu keeps one producer pool per address)."""
     app.conf.broker_url = url

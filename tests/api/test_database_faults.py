@@ -9,28 +9,18 @@ import threading
 
 import psycopg
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from insurees.models import Enrollment
 from ledger.models import Transaction
 from payments.models import IdempotencyKey, OutboxMessage, Payment
 from tests.api.conftest import client_for
 from tests.api.test_payments_api import code_of, pay
+from tests.conftest import raw_connection
 from tests.payments.invariants import assert_money_invariants
 from tests.payments.test_sync_with_worker import wait_until
 
 pytestmark = pytest.mark.postgres
-
-
-def _connect(autocommit: bool) -> psycopg.Connection:
-    db = connection.settings_dict
-    return psycopg.connect(
-        host=db["HOST"] or "127.0.0.1",
-        port=db["PORT"] or 5432,
-        user=db["USER"] or "postgres",
-        dbname=db["NAME"],
-        autocommit=autocommit,
-    )
 
 
 def _backend_waiting_on_a_lock(watcher: psycopg.Connection) -> int | None:
@@ -57,7 +47,7 @@ def test_a_payment_whose_connection_drops_leaves_nothing_and_its_retry_pays_once
         finally:
             connections.close_all()
 
-    blocker, watcher = _connect(autocommit=False), _connect(autocommit=True)
+    blocker, watcher = raw_connection(autocommit=False), raw_connection(autocommit=True)
     try:
         # Hold the enrollment, so the payment stops inside its transaction, its key already claimed.
         blocker.execute(

@@ -4,14 +4,12 @@ import shutil
 import socket
 import subprocess
 
-import psycopg
 import pytest
-from django.db import connection
 
 from insurees.models import Enrollment
 from payments.models import OutboxMessage, Payment
 from payments.outbox import outbox_relay
-from tests.conftest import CeleryWorker, point_broker
+from tests.conftest import CeleryWorker, point_broker, raw_connection
 from tests.factories import BindingFactory
 from tests.payments.test_sync_with_worker import pay, wait_until
 
@@ -111,21 +109,7 @@ def test_a_worker_killed_mid_task_is_replaced_and_the_sync_happens_once(
     celery_broker.control.purge()
     binding = BindingFactory()
     payment = pay(binding, year, "kill")  # published; no worker is consuming yet
-    db = connection.settings_dict
-    blocker = psycopg.connect(
-        host=db["HOST"] or "127.0.0.1",
-        port=db["PORT"] or 5432,
-        user=db["USER"] or "postgres",
-        dbname=db["NAME"],
-        autocommit=False,
-    )
-    watcher = psycopg.connect(
-        host=db["HOST"] or "127.0.0.1",
-        port=db["PORT"] or 5432,
-        user=db["USER"] or "postgres",
-        dbname=db["NAME"],
-        autocommit=True,
-    )
+    blocker, watcher = raw_connection(autocommit=False), raw_connection(autocommit=True)
     worker = CeleryWorker(extra_env={"CELERY_VISIBILITY_TIMEOUT": "3"})
     try:
         # Hold the enrollment's row lock, so the worker's task stops inside its transaction.
@@ -155,7 +139,7 @@ def test_a_worker_killed_mid_task_is_replaced_and_the_sync_happens_once(
     replacement = CeleryWorker(extra_env={"CELERY_VISIBILITY_TIMEOUT": "3"})
     replacement.start()
     try:
-        assert wait_until(lambda: Payment.objects.get(pk=payment.pk).enrollment_synced, seconds=90)
+        assert wait_until(lambda: Payment.objects.get(pk=payment.pk).enrollment_synced, seconds=60)
         enrollment = Enrollment.objects.get(insuree=binding.beneficiary, year=year)
         assert (enrollment.paid, enrollment.payment_id) == (True, payment.pk)
     finally:
