@@ -1,5 +1,8 @@
 """Random work against the money rules: after every step, every invariant of DESIGN.md still holds."""
 
+import csv
+import io
+
 from django.db import transaction
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
@@ -14,6 +17,7 @@ from hypothesis.stateful import (
 
 from common.errors import ApplicationError
 from insurees.models import Enrollment, Insuree, InsureeStatus
+from insurees.roster import INSUREE_COLUMNS, roster_file_import
 from insurees.services import insuree_change
 from mutual_aid.models import Binding, BindingStatus, Channel, Relation
 from mutual_aid.services import binding_create, binding_end
@@ -122,6 +126,32 @@ class MoneyMachine(RuleBasedStateMachine):
     def change_status_or_region(self, who, i, status, region):
         insuree = self.employees[i] if who == "employee" else self.residents[i]
         insuree_change(insuree=insuree, status=status, region_code=region)
+
+    @rule(
+        who=st.sampled_from(["employee", "resident"]),
+        i=st.integers(0, 2),
+        status=st.sampled_from(InsureeStatus.values),
+        region=st.sampled_from(REGIONS),
+        balance_fen=st.one_of(st.none(), st.integers(0, 200_000)),
+    )
+    def import_roster_row(self, who, i, status, region, balance_fen):
+        """The roster says what an insuree is now: status, region and (employees) balance."""
+        insuree = self.employees[i] if who == "employee" else self.residents[i]
+        person = insuree.person
+        balance = (
+            ""
+            if balance_fen is None or who == "resident"
+            else f"{balance_fen // 100}.{balance_fen % 100:02d}"
+        )
+        file = io.StringIO()
+        writer = csv.writer(file)
+        writer.writerow(INSUREE_COLUMNS)
+        writer.writerow(
+            [person.id_number, person.name, insuree.scheme, region, status, balance, person.phone]
+        )
+        file.seek(0)
+        report = roster_file_import(file=file)
+        assert (report.rows, report.bad) == (1, [])
 
     def teardown(self):
         transaction.set_rollback(True)
