@@ -10,7 +10,7 @@ from accounts.forms import LoginForm, RegisterForm
 from accounts.services import login_attempt, user_register
 from common.context_processors import ELDERLY_COOKIE
 from common.errors import ApplicationError
-from common.forms import add_application_error
+from common.forms import add_application_error, form_status
 
 ONE_YEAR = 365 * 24 * 3600
 
@@ -38,7 +38,12 @@ def login_view(request: HttpRequest) -> HttpResponse:
         else:
             login(request, user)
             return redirect(_safe_next(request, "/"))
-    return render(request, "accounts/login.html", {"form": form, "next": request.GET.get("next", "")})
+    return render(
+        request,
+        "accounts/login.html",
+        {"form": form, "next": request.GET.get("next", "")},
+        status=form_status(form),
+    )
 
 
 def register_view(request: HttpRequest) -> HttpResponse:
@@ -55,7 +60,7 @@ def register_view(request: HttpRequest) -> HttpResponse:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Welcome. Your account is ready."))
             return redirect("home")
-    return render(request, "accounts/register.html", {"form": form})
+    return render(request, "accounts/register.html", {"form": form}, status=form_status(form))
 
 
 @require_POST

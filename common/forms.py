@@ -14,6 +14,12 @@ def add_application_error(
     form.add_error(field if field in form.fields else None, str(error.message))
 
 
+def form_status(*forms_shown: forms.Form | None) -> int:
+    """400 when a submitted form is shown again with its errors, so a refusal is never a 200."""
+    refused = any(form is not None and form.is_bound and form.errors for form in forms_shown)
+    return 400 if refused else 200
+
+
 class AccessibleForm(forms.Form):
     """Marks invalid inputs with aria-invalid and ties their messages to them."""
 

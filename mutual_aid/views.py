@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from common.errors import ApplicationError
-from common.forms import add_application_error
+from common.forms import add_application_error, form_status
 from common.permissions import person_of
 from mutual_aid.forms import BindingForm
 from mutual_aid.models import Channel
@@ -59,7 +59,10 @@ def binding_create_view(request):
             return redirect("home")
     pledge_text = (pledge.text_en if request.LANGUAGE_CODE == "en" else pledge.text_zh) if pledge else ""
     return render(
-        request, "portal/binding_form.html", {"form": form, "pledge": pledge, "pledge_text": pledge_text}
+        request,
+        "portal/binding_form.html",
+        {"form": form, "pledge": pledge, "pledge_text": pledge_text},
+        status=form_status(form),
     )
 
 

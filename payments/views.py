@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from common.errors import ApplicationError
-from common.forms import add_application_error
+from common.forms import add_application_error, form_status
 from common.permissions import person_of
 from insurees.models import Scheme
 from insurees.selectors import insuree_get
@@ -58,7 +58,9 @@ def pay_view(request):
         else:
             messages.success(request, _("Paid. The receipts are in your records."))
             return redirect("payment-detail", payment_id=payments[0].pk)
-    return render(request, "portal/pay.html", {"form": form, "has_bindings": bool(bindings)})
+    return render(
+        request, "portal/pay.html", {"form": form, "has_bindings": bool(bindings)}, status=form_status(form)
+    )
 
 
 @login_required
@@ -81,7 +83,7 @@ def pay_self_view(request):
         else:
             messages.success(request, _("Paid. The receipt is below."))
             return redirect("payment-detail", payment_id=payment.pk)
-    return render(request, "portal/pay_self.html", {"form": form})
+    return render(request, "portal/pay_self.html", {"form": form}, status=form_status(form))
 
 
 @login_required
@@ -138,4 +140,9 @@ def receipt_verify_view(request):
     if form.is_bound and form.is_valid():
         checked = True
         payment = payment_verify(reference=form.cleaned_data["reference"], code=form.cleaned_data["code"])
-    return render(request, "portal/verify.html", {"form": form, "payment": payment, "checked": checked})
+    return render(
+        request,
+        "portal/verify.html",
+        {"form": form, "payment": payment, "checked": checked},
+        status=form_status(form),
+    )

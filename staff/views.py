@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from common.errors import ApplicationError
-from common.forms import add_application_error
+from common.forms import add_application_error, form_status
 from common.permissions import AUDITOR, COUNTER_STAFF, COUNTER_SUPERVISOR
 from insurees.models import Person
 from mutual_aid.selectors import pledge_current
@@ -102,7 +102,10 @@ def home_view(request):
             request.session[SESSION_PERSON] = person.pk
             return redirect("staff:person")
     return render(
-        request, "staff/home.html", {"lookup": lookup, "counter": counter, "counter_id": _counter(request)}
+        request,
+        "staff/home.html",
+        {"lookup": lookup, "counter": counter, "counter_id": _counter(request)},
+        status=form_status(lookup, counter),
     )
 
 
@@ -131,6 +134,7 @@ def _render_person(request, person, binding_form=None, payment_form=None, refund
             "pledge": pledge,
             "counter_id": _counter(request),
         },
+        status=form_status(binding_form, payment_form),
     )
 
 
@@ -251,4 +255,5 @@ def review_view(request):
             "stats": expenditure_stats(year=latest_year) if latest_year else None,
             "query": request.GET.urlencode(),
         },
+        status=form_status(form),
     )

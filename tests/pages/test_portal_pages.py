@@ -58,7 +58,7 @@ def test_sign_in_with_the_id_number_and_register_with_the_real_name(client, db):
             "password_again": "Gongji-test-2026",
         },
     )
-    assert bad.status_code == 200
+    assert bad.status_code == 400  # shown again with the reason
     assert "error" in bad.content.decode()
 
     good = client.post(

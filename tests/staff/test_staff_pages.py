@@ -28,7 +28,7 @@ def test_a_clerk_serves_a_walk_in_and_never_puts_the_id_number_in_a_url(client, 
         "paper_pledge_ref": "PL-9",
     }
     unconfirmed = client.post(reverse("staff:bind"), bind)
-    assert unconfirmed.status_code == 200
+    assert unconfirmed.status_code == 400
     assert not Binding.objects.filter(beneficiary=parent).exists()
     client.post(reverse("staff:bind"), {**bind, "identity_confirmed": "on"})
     assert Binding.objects.get(beneficiary=parent).counter_id == "DL-01"
