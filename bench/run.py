@@ -542,6 +542,9 @@ def pgbench(cfg: Config, clients: int, meta: dict) -> dict:
 
 def sync_pgbench_payments(cfg: Config) -> int:
     """pgbench's payments have outbox rows but no relay: mark them synced in bulk, as the worker would."""
+    # Fresh statistics first: planned with the row counts of before pgbench, the joins below become
+    # nested loops over tens of thousands of rows each.
+    psql(cfg, "ANALYZE payments_payment; ANALYZE payments_outboxmessage; ANALYZE insurees_enrollment")
     return int(
         psql(
             cfg,

@@ -41,7 +41,7 @@ from payments.models import (
     RefundReason,
 )
 from payments.notifications import notification_email_send
-from payments.outbox import outbox_relay_after_commit
+from payments.outbox import outbox_mark_dispatched, outbox_publish_after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -221,6 +221,7 @@ def _settle(
         legs=[(account, -rate.amount_fen), (fund, rate.amount_fen)],
         memo=f"premium {year} {beneficiary.region_code}",
         reference=reference,
+        locked_by_caller=True,  # _lock_accounts holds both rows, balances read under the lock
     )
     payment = Payment.objects.create(
         reference=reference,
@@ -261,7 +262,8 @@ def _record_key(claim: IdempotencyKey, payments: Sequence[Payment], actor: Actor
     claim.payments.add(*payments)
     if actor.record is not None:
         actor.record(payments)
-    transaction.on_commit(outbox_relay_after_commit, robust=True)
+    publish = partial(outbox_publish_after_commit, payment_ids=[payment.pk for payment in payments])
+    transaction.on_commit(publish, robust=True)
 
 
 @transaction.atomic(durable=True)
@@ -489,6 +491,8 @@ def payment_sync_enrollment(*, payment_id: int) -> bool:
     if synced_at is None:
         synced_at = timezone.now()
         Payment.objects.filter(pk=payment_id).update(enrollment_synced_at=synced_at)
+        # Published straight after the payment's commit, the row is closed here, where its work is done.
+        outbox_mark_dispatched(payment_id=payment_id, at=synced_at)
     # The sync lag, from the payment's commit to its enrollment, is measured in this line.
     logger.info(
         "enrollment sync: payment=%s status=%s changed=%s lag=%.3fs",

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from payments.outbox import outbox_relay
+from payments.outbox import RELAY_GRACE, outbox_relay
 from payments.services import payment_sync_enrollment
 
 
@@ -20,4 +20,4 @@ def enrollment_sync_task(self, payment_id: int) -> bool:
 
 @shared_task(ignore_result=True)
 def outbox_relay_task() -> int:
-    return outbox_relay()
+    return outbox_relay(grace=RELAY_GRACE)

@@ -86,10 +86,12 @@ def test_repeated_failures_lock_the_id_number_until_an_admin_clears_it(api_clien
 
 
 def test_login_is_throttled_per_address(api_client, db, settings):
-    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "login_ip": "3/min"}
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
     from rest_framework.throttling import SimpleRateThrottle
 
+    # DRF reads the rates into a class attribute at import: set it, and put the original back after.
+    original = SimpleRateThrottle.THROTTLE_RATES
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "login_ip": "3/min"}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
     SimpleRateThrottle.THROTTLE_RATES = rates
     try:
         codes = [
@@ -97,9 +99,7 @@ def test_login_is_throttled_per_address(api_client, db, settings):
             for i in range(5)
         ]
     finally:
-        from rest_framework.settings import api_settings
-
-        SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+        SimpleRateThrottle.THROTTLE_RATES = original
     assert codes[:3] == [401, 401, 401]
     assert codes[3:] == [429, 429]
 

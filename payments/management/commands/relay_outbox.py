@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from payments.outbox import outbox_relay
+from payments.outbox import RELAY_GRACE, outbox_relay
 
 
 class Command(BaseCommand):
@@ -14,7 +14,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, loop: bool, interval: float, **options):
         while True:
-            published = outbox_relay()
+            # Looping beside live payments, leave fresh rows to the publish right after their commit.
+            published = outbox_relay(grace=RELAY_GRACE if loop else None)
             if published:
                 self.stdout.write(f"published {published}")
             if not loop:
