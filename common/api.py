@@ -6,7 +6,6 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -14,6 +13,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from common.db_errors import is_transient_database_error
 from common.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -46,18 +46,17 @@ def service_unavailable_body() -> dict[str, dict[str, str]]:
     return {
         "error": {
             "code": "service_unavailable",
-            "message": _(
-                "The service is briefly unavailable. Nothing was changed; please try again shortly."
-            ),
+            "message": _("The service is briefly unavailable; please try again shortly."),
         }
     }
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    if isinstance(exc, OperationalError | InterfaceError):
-        # The database went away (restart, dropped connection): the transaction rolled back whole,
-        # so the client may retry, with the same Idempotency-Key for a payment.
-        logger.warning("database unavailable: %s", exc.__class__.__name__)
+    if is_transient_database_error(exc):
+        # The database went away (restart, dropped connection) or chose this transaction to lose a
+        # deadlock: the client may retry, with the same Idempotency-Key for a payment. Anything
+        # else from the database is a bug and stays a 500, logged in full by Django.
+        logger.warning("database unavailable, answered 503: %s", exc, exc_info=True)
         response = Response(service_unavailable_body(), status=status.HTTP_503_SERVICE_UNAVAILABLE)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sys
 
-from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
 from django.utils.translation import gettext as _
 
 from common.api import RETRY_AFTER_SECONDS, service_unavailable_body
+from common.db_errors import is_transient_database_error
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
@@ -19,7 +19,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
     database; no traceback ever reaches the client.
     """
     exc = sys.exc_info()[1]
-    unavailable = isinstance(exc, OperationalError | InterfaceError)
+    unavailable = exc is not None and is_transient_database_error(exc)
     status = 503 if unavailable else 500
     if request.path.startswith("/api/"):
         body = (
@@ -28,7 +28,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
             else {
                 "error": {
                     "code": "server_error",
-                    "message": _("Something went wrong on our side. Nothing was changed; please try again."),
+                    "message": _("Something went wrong on our side. Please try again later."),
                 }
             }
         )

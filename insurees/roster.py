@@ -4,8 +4,10 @@ Every row is checked on its own first; a bad row is reported with its line numbe
 the good rows go in. The insuree roster is upserted by (ID number, scheme) in chunks, a few
 statements per chunk whatever its size: new persons, accounts, opening balances (through the
 ledger, in bulk) and insurees are inserted in bulk; a status or region change goes through
-`insuree_change`, so bindings end as the rules say; a changed balance is posted as an adjusting
-ledger transaction. Importing the same file again changes nothing.
+`insuree_change`, so bindings end as the rules say. A roster's balance is the employee fund's side of
+a personal account: when it differs from what the fund has put in so far, the difference is posted
+as one adjusting ledger transaction, and premiums paid here meanwhile stay paid. Importing the same
+file again changes nothing, whatever was paid in between.
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ from insurees.services import (
     ROSTER_ADJUSTMENT_MEMO,
     employee_contributions_account,
     insuree_change,
-    personal_account_set_balance,
+    personal_account_set_funded,
+    personal_accounts_funded,
     premium_rate_set,
     region_policy_set,
 )
@@ -279,7 +282,6 @@ class _Known:
     status: str
     region_code: str
     account_id: int | None
-    balance_fen: int | None
 
 
 def _import_chunk(
@@ -293,13 +295,17 @@ def _import_chunk(
         ).values_list("pk", "id_number", "name", "phone")
     }
     known = {
-        (person_id, scheme): _Known(pk, status, region_code, account_id, balance_fen)
-        for pk, person_id, scheme, status, region_code, account_id, balance_fen in Insuree.objects.filter(
+        (person_id, scheme): _Known(pk, status, region_code, account_id)
+        for pk, person_id, scheme, status, region_code, account_id in Insuree.objects.filter(
             person_id__in=[pk for pk, _name, _phone in persons.values()]
-        ).values_list(
-            "pk", "person_id", "scheme", "status", "region_code", "account_id", "account__balance_fen"
-        )
+        ).values_list("pk", "person_id", "scheme", "status", "region_code", "account_id")
     }
+
+    # What the fund has put into each account so far: a roster balance is compared with that, not
+    # with the balance, which premiums paid since have lowered (one query per chunk).
+    funded = personal_accounts_funded(
+        account_ids=[k.account_id for k in known.values() if k.account_id is not None]
+    )
 
     new_persons: dict[str, Person] = {}
     phones: dict[int, str] = {}
@@ -346,7 +352,7 @@ def _import_chunk(
             accounts_to_open.append((insuree.pk, account))
             credits.append((account, row.balance_fen or 0))
             changed = True
-        elif row.balance_fen is not None and insuree.balance_fen != row.balance_fen:
+        elif row.balance_fen is not None and funded.get(insuree.account_id, 0) != row.balance_fen:
             adjustments.append((row, Insuree(pk=insuree.pk, account_id=insuree.account_id)))
             changed = True
         if changed:
@@ -375,12 +381,17 @@ def _import_chunk(
         for row, account in new_insurees
     )
     # Changes are few next to a whole roster; each goes through the one path that applies the rules.
-    for row, insuree in changes:
+    # Rows are locked in primary-key order, as payments lock them, so the two never deadlock.
+    for row, insuree in sorted(changes, key=lambda change: change[1].pk):
         insuree_change(insuree=insuree, status=row.status, region_code=row.region_code)
-    for row, insuree in adjustments:
-        personal_account_set_balance(
-            insuree=insuree, balance_fen=row.balance_fen, memo=ROSTER_ADJUSTMENT_MEMO
-        )
+    for row, insuree in sorted(adjustments, key=lambda adjustment: adjustment[1].account_id):
+        try:
+            personal_account_set_funded(
+                insuree=insuree, balance_fen=row.balance_fen, memo=ROSTER_ADJUSTMENT_MEMO
+            )
+        except ApplicationError as error:
+            report.updated -= 1
+            report.refuse(row.line, f"balance: {error.message}")
 
 
 def _personal_account(row: RosterRow) -> Account:

@@ -6,6 +6,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import ApplicationError
@@ -22,7 +23,7 @@ from insurees.models import (
     Scheme,
 )
 from insurees.regions import validate_policy_region_code, validate_pooling_region_code
-from ledger.models import Account, AccountKind
+from ledger.models import Account, AccountKind, Entry
 from ledger.services import account_create, account_get_or_create, transaction_post
 
 EMPLOYEE_CONTRIBUTIONS = "external:employee_contributions"
@@ -81,21 +82,45 @@ def personal_account_credit(*, insuree: Insuree, amount_fen: int, memo: str) -> 
     transaction_post(legs=[(source, -amount_fen), (insuree.account, amount_fen)], memo=memo)
 
 
-@transaction.atomic
-def personal_account_set_balance(*, insuree: Insuree, balance_fen: int, memo: str) -> int:
-    """Brings a personal account to a given balance (the roster's) with one adjusting transaction.
+def personal_accounts_funded(*, account_ids: list[int]) -> dict[int, int]:
+    """What each personal account has received from the employee fund in all (opening balance and
+    roster adjustments): the figure a roster's balance is compared with."""
+    source = employee_contributions_account()
+    return dict(
+        Entry.objects.filter(account_id__in=account_ids, transaction__entries__account_id=source.pk)
+        .values("account_id")
+        .annotate(total=Sum("amount_fen"))
+        .values_list("account_id", "total")
+    )
 
-    The account and the fund are locked (in the ledger's order) before the balance is read, so a
-    payment in between cannot be undone by a stale difference. Returns the difference posted.
+
+@transaction.atomic
+def personal_account_set_funded(*, insuree: Insuree, balance_fen: int, memo: str) -> int:
+    """Brings what the account has received from the employee fund to the roster's balance, with one
+    adjusting transaction of the difference.
+
+    The roster's balance is the fund's side of the account; premiums paid here since are not in it
+    and stay paid. So importing the same file again posts nothing, even after payments, and a
+    roster that raises a balance by 200.00 credits exactly 200.00. A roster that would take back
+    more than the account still holds is refused. Returns the difference posted.
     """
     if balance_fen < 0:
         raise ApplicationError("invalid_input", _("A balance is never below zero."), field="balance")
     source = employee_contributions_account()
+    # Locked first (the source then the account, in the ledger's primary-key order), read after.
     locked = {a.pk: a for a in accounts_for_update(account_ids=[source.pk, insuree.account_id])}
     account = locked[insuree.account_id]
-    delta = balance_fen - account.balance_fen
+    delta = balance_fen - personal_accounts_funded(account_ids=[account.pk]).get(account.pk, 0)
+    if account.balance_fen + delta < 0:
+        raise ApplicationError(
+            "invalid_input",
+            _("The roster lowers this balance below what has been paid from it since."),
+            field="balance",
+        )
     if delta:
-        transaction_post(legs=[(locked[source.pk], -delta), (account, delta)], memo=memo)
+        transaction_post(
+            legs=[(locked[source.pk], -delta), (account, delta)], memo=memo, locked_by_caller=True
+        )
     return delta
 
 
@@ -151,7 +176,11 @@ def insuree_change(
     if region_code is not None:
         _check_pooling_region(region_code)
 
-    insuree = Insuree.objects.select_for_update().select_related("person").get(pk=insuree.pk)
+    insuree = (
+        Insuree.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("person")
+        .get(pk=insuree.pk)
+    )
     left_active = (
         status is not None and status != InsureeStatus.ACTIVE and insuree.status == InsureeStatus.ACTIVE
     )

@@ -120,8 +120,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # A task whose worker died unacked is handed out again after the visibility timeout. Kombu looks
-# for such tasks every interval x throttle seconds (100 s by default); look every few seconds.
-_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=60)
+# for such tasks every interval x throttle seconds (100 s by default); look every few seconds. The
+# timeout must outlast the sync task's longest retry countdown (300 s), which a worker holds
+# unacked, or the retry would be handed out twice; a lost task is republished by the outbox relay
+# long before that anyway.
+_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=900)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": _VISIBILITY_TIMEOUT,
     "unacked_restore_interval": max(1, min(10, _VISIBILITY_TIMEOUT)),

@@ -31,7 +31,7 @@ from insurees.services import (
     employee_contributions_account,
     insuree_register,
     person_create,
-    personal_account_set_balance,
+    personal_account_set_funded,
     premium_rate_set,
     region_policy_set,
 )
@@ -543,6 +543,61 @@ def test_a_changed_balance_posts_one_adjusting_transaction(db, balance, delta):
     assert_money_invariants()
 
 
+def _pay_a_premium(employee, amount_fen=42_000):
+    from payments.services import Actor, payment_create_for_relative
+    from tests.factories import BindingFactory, PremiumRateFactory, UserFactory
+
+    year = timezone.localdate().year + 1
+    PremiumRateFactory(year=year, amount_fen=amount_fen, region_code=employee.region_code)
+    binding = BindingFactory(authorizer=employee)
+    payment_create_for_relative(
+        authorizer=employee,
+        beneficiary=binding.beneficiary,
+        year=year,
+        actor=Actor(user=UserFactory(), idempotency_key="roster-premium"),
+    )
+
+
+def test_importing_the_same_balance_after_a_payment_leaves_the_payment_paid(db):
+    employee = EmployeeFactory(balance_fen=100_000)
+    _pay_a_premium(employee)
+    before = counts()
+
+    report = import_rows(row(employee.person.id_number, employee.person.name, balance="1000.00"))
+
+    assert (report.unchanged, report.updated, report.bad) == (1, 0, [])
+    employee.account.refresh_from_db()
+    assert employee.account.balance_fen == 100_000 - 42_000
+    assert counts() == before
+    assert_money_invariants()
+
+
+def test_a_raised_balance_after_a_payment_credits_only_the_raise(db):
+    employee = EmployeeFactory(balance_fen=100_000)
+    _pay_a_premium(employee)
+
+    report = import_rows(row(employee.person.id_number, employee.person.name, balance="1200.00"))
+
+    assert (report.updated, report.bad) == (1, [])
+    employee.account.refresh_from_db()
+    assert employee.account.balance_fen == 100_000 - 42_000 + 20_000
+    assert_money_invariants()
+
+
+def test_a_roster_that_takes_back_more_than_the_account_holds_is_a_bad_row(db):
+    employee = EmployeeFactory(balance_fen=100_000)
+    _pay_a_premium(employee)
+    before = counts()
+
+    report = import_rows(row(employee.person.id_number, employee.person.name, balance="100.00"))
+
+    assert (report.updated, [bad.line for bad in report.bad]) == (0, [2])
+    assert report.bad[0].reason.startswith("balance:")
+    employee.account.refresh_from_db()
+    assert employee.account.balance_fen == 100_000 - 42_000
+    assert counts() == before
+
+
 def test_an_empty_balance_keeps_the_existing_balance(db):
     employee = EmployeeFactory(balance_fen=100_000)
     before = counts()
@@ -969,11 +1024,11 @@ def test_region_policy_set_refuses_bad_input(db, region_code, scope, field):
 
 
 @pytest.mark.parametrize(("target", "delta"), [(150_000, 50_000), (20_000, -80_000), (0, -100_000)])
-def test_personal_account_set_balance_posts_the_difference_once(db, target, delta):
+def test_personal_account_set_funded_posts_the_difference_once(db, target, delta):
     employee = EmployeeFactory(balance_fen=100_000)
     before = Transaction.objects.count()
 
-    posted = personal_account_set_balance(insuree=employee, balance_fen=target, memo=ROSTER_ADJUSTMENT_MEMO)
+    posted = personal_account_set_funded(insuree=employee, balance_fen=target, memo=ROSTER_ADJUSTMENT_MEMO)
 
     assert posted == delta
     assert Transaction.objects.count() == before + 1
@@ -982,20 +1037,20 @@ def test_personal_account_set_balance_posts_the_difference_once(db, target, delt
     assert_money_invariants()
 
 
-def test_personal_account_set_balance_to_the_same_balance_posts_nothing(db):
+def test_personal_account_set_funded_to_the_same_balance_posts_nothing(db):
     employee = EmployeeFactory(balance_fen=100_000)
     before = counts()
 
-    assert personal_account_set_balance(insuree=employee, balance_fen=100_000, memo="x") == 0
+    assert personal_account_set_funded(insuree=employee, balance_fen=100_000, memo="x") == 0
     assert counts() == before
 
 
-def test_personal_account_set_balance_refuses_a_negative_balance(db):
+def test_personal_account_set_funded_refuses_a_negative_balance(db):
     employee = EmployeeFactory(balance_fen=100_000)
     before = counts()
 
     with pytest.raises(ApplicationError) as raised:
-        personal_account_set_balance(insuree=employee, balance_fen=-1, memo="x")
+        personal_account_set_funded(insuree=employee, balance_fen=-1, memo="x")
 
     assert (raised.value.code, raised.value.field) == ("invalid_input", "balance")
     employee.account.refresh_from_db()
