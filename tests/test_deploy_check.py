@@ -35,6 +35,7 @@ def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
             "SECURE_HSTS_SECONDS",
             "ALLOWED_HOSTS",
             "SECRET_KEY",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",  # the browser tests' own switch, never a deployment's
         }
     }
     env.update(
