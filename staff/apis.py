@@ -221,18 +221,20 @@ def review_row(payment: Payment) -> dict:
     }
 
 
-CSV_HEADER = [
-    "reference",
-    "created_at",
-    "year",
-    "region_code",
-    "channel",
-    "relation",
-    "status",
-    "amount",
-    "beneficiary",
-    "authorizer",
-]
+# The review's columns, each with the field it is read from.
+CSV_COLUMNS = {
+    "reference": "reference",
+    "created_at": "created_at",
+    "year": "year",
+    "region_code": "region_code",
+    "channel": "channel",
+    "relation": "relation",
+    "status": "status",
+    "amount": "amount_fen",
+    "beneficiary": "beneficiary__person__name",
+    "authorizer": "authorizer__person__name",
+}
+CSV_HEADER = list(CSV_COLUMNS)
 ReviewRowSerializer = inline_serializer(
     "ReviewRow",
     {name: serializers.IntegerField() if name == "year" else serializers.CharField() for name in CSV_HEADER},
@@ -284,18 +286,7 @@ def review_csv_response(payments) -> StreamingHttpResponse:
     Plain tuples in the CSV's column order, no model instances, so the export costs little more
     than the rows' own text; the server writes a block of rows per socket write, not a row.
     """
-    columns = payments.values_list(
-        "reference",
-        "created_at",
-        "year",
-        "region_code",
-        "channel",
-        "relation",
-        "status",
-        "amount_fen",
-        "beneficiary__person__name",
-        "authorizer__person__name",
-    )
+    columns = payments.values_list(*CSV_COLUMNS.values())
     local_zone = timezone.get_current_timezone()
 
     def rows():

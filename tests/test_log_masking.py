@@ -16,7 +16,6 @@ from __future__ import annotations
 import io
 import logging
 import re
-import time
 from dataclasses import dataclass
 
 import pytest
@@ -38,6 +37,7 @@ from tests.factories import (
     PremiumRateFactory,
     ResidentFactory,
 )
+from tests.payments.test_sync_with_worker import wait_until
 from tests.staff.conftest import staff_user
 
 PASSWORD = "Gongji-test-2026"
@@ -261,15 +261,6 @@ def test_an_exception_with_an_id_number_is_masked_in_its_traceback(log_output):
 # --- the real worker -----------------------------------------------------------------------------------
 
 
-def wait_until(predicate, seconds: float = 45.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.25)
-    return predicate()
-
-
 @pytest.mark.broker
 @pytest.mark.postgres
 def test_the_celery_workers_log_shows_no_full_id_number(transactional_db, celery_broker, tmp_path, year):
@@ -282,12 +273,15 @@ def test_the_celery_workers_log_shows_no_full_id_number(transactional_db, celery
         assert wait_until(
             lambda: (
                 not Payment.objects.filter(pk__in=flow.payments, enrollment_synced_at__isnull=True).exists()
-            )
+            ),
+            seconds=45,
         )
         # A misrouted message carrying personal data: the worker logs its whole body at ERROR.
         son = flow.people[0]
         celery_broker.send_task("gongji.log_masking_probe", args=[son.id_number, flow.phones[0]])
-        assert wait_until(lambda: "gongji.log_masking_probe" in worker.log_path.read_text(errors="replace"))
+        assert wait_until(
+            lambda: "gongji.log_masking_probe" in worker.log_path.read_text(errors="replace"), seconds=45
+        )
     finally:
         worker.stop()
 
