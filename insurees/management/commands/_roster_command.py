@@ -7,7 +7,7 @@ import contextlib
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import ClassVar
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -16,21 +16,24 @@ from insurees.roster import ImportReport, RosterFileError
 
 
 class RosterCommand(BaseCommand):
+    # What each command imports: a function of the opened file (and `import_options`) to its report.
+    importer: ClassVar[Callable[..., ImportReport]]
+
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("file", type=Path, help="UTF-8 CSV file with a header row")
         parser.add_argument(
             "--dry-run", action="store_true", help="check and count every row, then roll everything back"
         )
 
-    def run_import(self, file: TextIO, options: dict) -> ImportReport:
-        raise NotImplementedError
+    def import_options(self) -> dict:
+        return {}
 
     def handle(self, *args, file: Path, dry_run: bool, **options) -> None:
         try:
             # Without --dry-run each chunk commits on its own; a re-run after a crash changes nothing twice.
             outer = transaction.atomic() if dry_run else contextlib.nullcontext()
             with file.open(encoding="utf-8-sig", newline="") as opened, outer:
-                report = self.run_import(opened, options)
+                report = type(self).importer(file=opened, **self.import_options())
                 if dry_run:
                     transaction.set_rollback(True)
         except FileNotFoundError as error:

@@ -1,7 +1,5 @@
-from typing import TextIO
-
 from insurees.management.commands._roster_command import RosterCommand
-from insurees.roster import PREMIUM_RATE_COLUMNS, ImportReport, premium_rates_file_import
+from insurees.roster import PREMIUM_RATE_COLUMNS, premium_rates_file_import
 
 
 class Command(RosterCommand):
@@ -10,5 +8,4 @@ class Command(RosterCommand):
         "amount in yuan, dates as YYYY-MM-DD. Bad rows are reported by line; exits non-zero if any."
     )
 
-    def run_import(self, file: TextIO, options: dict) -> ImportReport:
-        return premium_rates_file_import(file=file)
+    importer = premium_rates_file_import

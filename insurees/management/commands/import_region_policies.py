@@ -1,7 +1,5 @@
-from typing import TextIO
-
 from insurees.management.commands._roster_command import RosterCommand
-from insurees.roster import REGION_POLICY_COLUMNS, ImportReport, region_policies_file_import
+from insurees.roster import REGION_POLICY_COLUMNS, region_policies_file_import
 
 
 class Command(RosterCommand):
@@ -11,5 +9,4 @@ class Command(RosterCommand):
         "true or false. Bad rows are reported by line; exits non-zero if any."
     )
 
-    def run_import(self, file: TextIO, options: dict) -> ImportReport:
-        return region_policies_file_import(file=file)
+    importer = region_policies_file_import
