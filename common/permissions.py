@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
@@ -31,6 +32,14 @@ def person_of(user):
             "permission_denied", _("This is for insured persons signed in with their ID number.")
         )
     return person
+
+
+def page_person(request):
+    """The page's signed-in insuree; anyone else (staff, admins) finds no such page (404)."""
+    try:
+        return person_of(request.user)
+    except ApplicationError:
+        raise Http404 from None
 
 
 class IsInsuree(BasePermission):

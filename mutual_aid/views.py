@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 
 from common.errors import ApplicationError
 from common.forms import add_application_error, form_status
-from common.permissions import person_of
+from common.permissions import page_person
 from mutual_aid.forms import BindingForm
 from mutual_aid.models import Channel
 from mutual_aid.selectors import (
@@ -22,16 +22,9 @@ from mutual_aid.services import binding_create, binding_end, binding_set_self_pa
 FIELD_MAP = {"pledge_accepted": "pledge_accepted", "beneficiary_name": "beneficiary_name"}
 
 
-def _person(request):
-    try:
-        return person_of(request.user)
-    except ApplicationError:
-        raise Http404 from None
-
-
 @login_required
 def binding_create_view(request):
-    person = _person(request)
+    person = page_person(request)
     pledge = pledge_current()
     form = BindingForm(request.POST or None, initial={"pledge_version": pledge.version if pledge else None})
     if request.method == "POST" and form.is_valid():
@@ -68,7 +61,7 @@ def binding_create_view(request):
 
 @login_required
 def binding_manage_view(request, binding_id: int):
-    person = _person(request)
+    person = page_person(request)
     try:
         binding = binding_get_for_person(person=person, binding_id=binding_id)
     except ApplicationError:
@@ -83,7 +76,7 @@ def binding_manage_view(request, binding_id: int):
 @login_required
 @require_POST
 def binding_end_view(request, binding_id: int):
-    person = _person(request)
+    person = page_person(request)
     try:
         binding = binding_end(
             binding=binding_get_for_person(person=person, binding_id=binding_id), ended_by=person
@@ -99,7 +92,7 @@ def binding_end_view(request, binding_id: int):
 @login_required
 @require_POST
 def binding_pause_view(request, binding_id: int):
-    person = _person(request)
+    person = page_person(request)
     paused = request.POST.get("paused") == "1"
     try:
         binding_set_self_pay_paused(

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from common.errors import ApplicationError
 from common.forms import add_application_error, form_status
-from common.permissions import person_of
+from common.permissions import page_person
 from insurees.models import Scheme
 from insurees.selectors import insuree_get
 from mutual_aid.models import BindingStatus
@@ -26,17 +26,10 @@ from payments.selectors import (
 from payments.services import Actor, notifications_mark_read, payment_create_self, payments_create_for_family
 
 
-def _person(request):
-    try:
-        return person_of(request.user)
-    except ApplicationError:
-        raise Http404 from None
-
-
 @login_required
 def pay_view(request):
     """The authorizer pays one or several bound relatives: all of them, or none."""
-    person = _person(request)
+    person = page_person(request)
     bindings = [
         b
         for b in binding_list_for_person(person=person)
@@ -66,7 +59,7 @@ def pay_view(request):
 @login_required
 def pay_self_view(request):
     """The relative pays his own premium; whose account pays is decided by the rule, shown after."""
-    person = _person(request)
+    person = page_person(request)
     resident = insuree_get(person=person, scheme=Scheme.RESIDENT)
     if resident is None:
         raise Http404
@@ -88,7 +81,7 @@ def pay_self_view(request):
 
 @login_required
 def payment_detail_view(request, payment_id: int):
-    person = _person(request)
+    person = page_person(request)
     try:
         payment = payment_get_for_person(person=person, payment_id=payment_id)
     except ApplicationError:
@@ -98,7 +91,7 @@ def payment_detail_view(request, payment_id: int):
 
 @login_required
 def receipt_view(request, payment_id: int):
-    person = _person(request)
+    person = page_person(request)
     try:
         payment = payment_get_for_person(person=person, payment_id=payment_id)
     except ApplicationError:
@@ -111,7 +104,7 @@ def receipt_view(request, payment_id: int):
 @login_required
 def records_view(request):
     """Expenditure records of my account, and the payments made for me."""
-    person = _person(request)
+    person = page_person(request)
     expenditures = Paginator(expenditure_list_for_person(person=person), 20).get_page(request.GET.get("page"))
     received = [
         p for p in payment_list_for_person(person=person)[:50] if p.beneficiary.person_id == person.pk
@@ -121,7 +114,7 @@ def records_view(request):
 
 @login_required
 def notifications_view(request):
-    person = _person(request)
+    person = page_person(request)
     page = Paginator(notification_list_for_person(person=person), 20).get_page(request.GET.get("page"))
     items = [(n, notification_text(n)) for n in page]
     return render(request, "portal/notifications.html", {"page": page, "items": items})
@@ -130,7 +123,7 @@ def notifications_view(request):
 @login_required
 @require_POST
 def notifications_read_view(request):
-    notifications_mark_read(person_id=_person(request).pk)
+    notifications_mark_read(person_id=page_person(request).pk)
     return redirect("notifications")
 
 
