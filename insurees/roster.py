@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,7 +38,7 @@ from insurees.services import (
     premium_rate_set,
     region_policy_set,
 )
-from ledger.models import Account, AccountKind
+from ledger.models import Account, AccountKind, Entry, Transaction
 from ledger.services import transactions_post_opening_balances
 
 INSUREE_COLUMNS = ("id_number", "name", "scheme", "region_code", "status", "balance", "phone")
@@ -265,13 +265,31 @@ def roster_import(
     """Upserts the parsed rows chunk by chunk, each chunk in its own database transaction."""
     source = employee_contributions_account()
     today = timezone.localdate()
-    for start in range(0, len(rows), chunk_size):
+    for number, start in enumerate(range(0, len(rows), chunk_size), start=1):
         chunk = rows[start : start + chunk_size]
         with transaction.atomic():
             _import_chunk(chunk, report=report, source=source, today=today)
+        if number % ANALYZE_EVERY_CHUNKS == 0:
+            _analyze_roster_tables()
         if progress:
             progress(len(chunk))
+    if len(rows) >= chunk_size:
+        _analyze_roster_tables()
     return report
+
+
+# A bulk load outruns autovacuum: the next chunks' lookups (and the next import) were planned on
+# statistics of nearly empty tables, and a million-row re-import took 25 times a 100,000-row one.
+ANALYZE_EVERY_CHUNKS = 20
+_ROSTER_TABLES = (Person, Insuree, Account, Transaction, Entry)
+
+
+def _analyze_roster_tables() -> None:
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in _ROSTER_TABLES:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
 @dataclass(frozen=True)
