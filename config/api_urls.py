@@ -38,5 +38,5 @@ urlpatterns = [
     path("notifications/", NotificationListApi.as_view(), name="api-notifications"),
     path("notifications/read/", NotificationReadApi.as_view(), name="api-notifications-read"),
     path("", include("staff.api_urls")),
-    re_path(r"^.*$", api_not_found),
+    re_path(r"^[\s\S]*$", api_not_found),  # any path, a newline in it too
 ]

@@ -1,5 +1,6 @@
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
@@ -15,6 +16,7 @@ from common.api_fields import (
     paginated,
     yuan,
 )
+from common.errors import ApplicationError
 from common.permissions import IsInsuree, person_of
 from insurees.models import Scheme
 from insurees.selectors import insuree_get_by_id_number
@@ -83,15 +85,38 @@ class PremiumApi(APIView):
         )
         paid = serializers.BooleanField()
 
+    class RelativeSerializer(serializers.Serializer):
+        beneficiary_id_number = IdNumberField()
+
+    @extend_schema(responses={200: OutputSerializer, **error_responses(400, 401, 403, 404, 422)})
+    def get(self, request, year: int):
+        """The caller's own premium for the year."""
+        if "beneficiary_id_number" in request.query_params:
+            # An ID number is sensitive personal information (PIPL art. 28): never read from an address,
+            # where proxies and logs keep it. A relative's premium is asked for with POST.
+            raise ApplicationError(
+                "invalid_input",
+                _("Send a relative's ID number in the body of a POST, never in the address."),
+                field="beneficiary_id_number",
+            )
+        person = person_of(request.user)
+        return self._premium(person=person, year=year, id_number=person.id_number)
+
     @extend_schema(
-        parameters=[OpenApiParameter("beneficiary_id_number", str, description="defaults to the caller")],
+        request=RelativeSerializer,
         responses={200: OutputSerializer, **error_responses(400, 401, 403, 404, 422)},
     )
-    def get(self, request, year: int):
-        person = person_of(request.user)
-        query = _QuerySerializer(data={"year": year, **request.query_params.dict()})
+    def post(self, request, year: int):
+        """A bound relative's premium for the year, the ID number in the body."""
+        body = self.RelativeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._premium(
+            person=person_of(request.user), year=year, id_number=body.validated_data["beneficiary_id_number"]
+        )
+
+    def _premium(self, *, person, year: int, id_number: str) -> Response:
+        query = _QuerySerializer(data={"year": year})
         query.is_valid(raise_exception=True)
-        id_number = query.validated_data.get("beneficiary_id_number") or person.id_number
         if id_number != person.id_number and not (
             binding_list_for_person(person=person)
             .filter(authorizer__person=person, beneficiary__person__id_number=id_number)
@@ -118,7 +143,6 @@ class PremiumApi(APIView):
 
 class _QuerySerializer(serializers.Serializer):
     year = YearField()
-    beneficiary_id_number = IdNumberField(required=False)
 
 
 def _actor(request) -> Actor:

@@ -159,7 +159,9 @@ def full_flow(year: int) -> Flow:
         format="json",
     )
     assert bad.status_code == 400
-    premium = as_son.get(f"/api/v1/premiums/{year}/", {"beneficiary_id_number": father.person.id_number})
+    premium = as_son.post(
+        f"/api/v1/premiums/{year}/", {"beneficiary_id_number": father.person.id_number}, format="json"
+    )
     assert premium.status_code == 200
     paid = as_son.post(
         "/api/v1/payments/",
@@ -180,10 +182,10 @@ def full_flow(year: int) -> Flow:
     staff_user("counter_staff", "log-clerk")
     staff_user("counter_supervisor", "log-supervisor")
     as_clerk = token_client({"username": "log-clerk"})
-    looked_up = as_clerk.get("/api/v1/staff/persons/", {"id_number": son.person.id_number})
+    looked_up = as_clerk.post("/api/v1/staff/persons/", {"id_number": son.person.id_number}, format="json")
     assert looked_up.status_code == 200
     assert looked_up.json()["id_number"] == son.person.id_number  # staff see it in full; logs must not
-    unknown = as_clerk.get("/api/v1/staff/persons/", {"id_number": "11010519491231002X"})
+    unknown = as_clerk.post("/api/v1/staff/persons/", {"id_number": "11010519491231002X"}, format="json")
     assert unknown.status_code == 404
     assert AuditRecord.objects.filter(action=AuditAction.PERSON_LOOKUP, person=son.person).exists()
 

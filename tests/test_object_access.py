@@ -198,14 +198,14 @@ TABLE: dict[str, Entry] = {
     "api/v1/payments/<int:payment_id>/receipt.pdf": Entry(
         "api-payment-receipt", payment_id, ("get",), "owner", api=True
     ),
-    # The year is no object; the object is the beneficiary named by ID number in the query.
+    # The year is no object; the object is the beneficiary named by ID number in the body.
     "api/v1/premiums/<int:year>/": Entry(
         "api-premium",
         lambda w, m: {"year": w.year},
-        ("get",),
+        ("post",),
         "owner",
         api=True,
-        query=lambda w, m: {"beneficiary_id_number": "11010519491231002X" if m else w.beneficiary_id_number},
+        data=lambda w, m: {"beneficiary_id_number": "11010519491231002X" if m else w.beneficiary_id_number},
     ),
     # --- REST API, staff ---
     "api/v1/staff/payments/<int:payment_id>/refund/": Entry(

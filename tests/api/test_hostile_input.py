@@ -132,3 +132,11 @@ def test_absurd_years_in_the_path_are_refused(as_beneficiary, year):
 
     assert response.status_code in (400, 404)
     assert response.json()["error"]["code"] in ("invalid_input", "not_found")
+
+
+@pytest.mark.parametrize("path", ["/api/v1/bindings/1%0A2/", "/api/v1/no-such-thing/", "/api/v1/%0A"])
+def test_an_unknown_api_path_answers_in_the_error_shape(as_beneficiary, path):
+    response = as_beneficiary.get(path)
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"

@@ -192,3 +192,26 @@ def test_staff_cannot_use_the_insuree_payment_endpoints(api_client, binding, rat
     response = pay(api_client, binding.beneficiary, year)
 
     assert (response.status_code, code_of(response)) == (403, "permission_denied")
+
+
+def test_a_relatives_premium_is_asked_for_with_the_id_number_in_the_body(as_authorizer, binding, rate, year):
+    number = binding.beneficiary.person.id_number
+
+    in_body = as_authorizer.post(
+        f"/api/v1/premiums/{year}/", {"beneficiary_id_number": number}, format="json"
+    )
+    in_address = as_authorizer.get(f"/api/v1/premiums/{year}/", {"beneficiary_id_number": number})
+
+    assert (in_body.status_code, in_body.json()["amount"], in_body.json()["paid"]) == (200, "420.00", False)
+    assert (in_address.status_code, code_of(in_address)) == (400, "invalid_input")
+    assert number not in in_address.content.decode()
+
+
+def test_an_unbound_persons_premium_answers_as_if_there_were_no_such_person(as_authorizer, rate, year):
+    stranger = ResidentFactory()
+
+    response = as_authorizer.post(
+        f"/api/v1/premiums/{year}/", {"beneficiary_id_number": stranger.person.id_number}, format="json"
+    )
+
+    assert (response.status_code, code_of(response)) == (404, "binding_not_found")
