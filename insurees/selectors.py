@@ -57,10 +57,14 @@ def insuree_get_by_id_number(*, id_number: str, scheme: Scheme) -> Insuree:
 def premium_rate_get(*, region_code: str, year: int) -> PremiumRate:
     rate = PremiumRate.objects.filter(region_code=region_code, year=year).first()
     if rate is None:
-        raise ApplicationError(
-            "no_premium_rate", _("No premium has been set for this region and year yet."), field="year"
-        )
+        raise no_premium_rate()
     return rate
+
+
+def no_premium_rate() -> ApplicationError:
+    return ApplicationError(
+        "no_premium_rate", _("No premium has been set for this region and year yet."), field="year"
+    )
 
 
 def insurances_of(*, person: Person) -> list[Insuree]:

@@ -1,12 +1,14 @@
 """The locks of a payment, in the one global order every writer follows:
 
+0. the outbox rows (the enrollment sync only: a batch skips rows another sync holds, never waits);
 1. the beneficiaries' enrollments for the year, by primary key;
 2. then the payment rows (refund and sync only);
 3. then every ledger account the payment touches (personal accounts and the region's fund
    account together), by primary key, in one statement.
 
-The ledger locks the same accounts again when it posts; a row lock is re-entrant within its
-transaction, so that second lock never waits.
+On PostgreSQL the payment and the sync take these locks inside the functions of migration 0004 of
+payments, in the same order. The ledger locks the same accounts again when it posts; a row lock is
+re-entrant within its transaction, so that second lock never waits.
 """
 
 from collections.abc import Iterable

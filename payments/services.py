@@ -3,6 +3,9 @@
 Every public service here is the outermost transaction (durable) and follows one lock order (see
 payments/lock_objects.py): the caller's idempotency key, the beneficiaries' enrollments by primary
 key, then the payment rows (refund, sync), then every ledger account involved by primary key.
+
+On PostgreSQL a payment and an enrollment sync are each one call of a server-side function that does
+what the ORM code here does, in one round trip (payments/postgres.py); SQLite runs the ORM code.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from payments.models import (
 )
 from payments.notifications import notification_email_send
 from payments.outbox import outbox_mark_dispatched, outbox_publish_after_commit
+from payments.postgres import enrollments_sync_in_database, payments_settle_in_database
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +54,8 @@ MIN_YEAR, MAX_YEAR = 2000, 2100
 # PostgreSQL, before it answers idempotency_in_flight instead of holding its client any longer.
 IDEMPOTENCY_WAIT_MS = 5_000
 LOCK_NOT_AVAILABLE = "55P03"
+# How many payments one sync transaction takes at most.
+SYNC_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -260,10 +266,42 @@ def _notify(notification: Notification) -> None:
 
 def _record_key(claim: IdempotencyKey, payments: Sequence[Payment], actor: Actor) -> None:
     claim.payments.add(*payments)
+    _after_settling(payments, actor)
+
+
+def _after_settling(payments: Sequence[Payment], actor: Actor) -> None:
     if actor.record is not None:
         actor.record(payments)
     publish = partial(outbox_publish_after_commit, payment_ids=[payment.pk for payment in payments])
     transaction.on_commit(publish, robust=True)
+
+
+def _settle_in_database(
+    *,
+    authorizer: Insuree | None,
+    beneficiaries: Sequence[Insuree],
+    year: int,
+    channel: PaymentChannel,
+    actor: Actor,
+    fingerprint: str,
+) -> list[Payment]:
+    """PostgreSQL: the whole payment in one call of payments_pay (payments/postgres.py)."""
+    payments, replayed = payments_settle_in_database(
+        authorizer=authorizer,
+        beneficiaries=beneficiaries,
+        year=year,
+        channel=str(channel),
+        actor=actor,
+        fingerprint=fingerprint,
+        lock_wait_ms=IDEMPOTENCY_WAIT_MS,
+    )
+    if not replayed:
+        for payment in payments:
+            if payment.authorizer.person.email:
+                send = partial(notification_email_send, notification_id=payment.notification_id)
+                transaction.on_commit(send, robust=True)
+        _after_settling(payments, actor)
+    return payments
 
 
 @transaction.atomic(durable=True)
@@ -281,12 +319,15 @@ def payments_create_for_family(
         raise ApplicationError(
             "invalid_input", _("Choose each relative once."), field="beneficiary_id_numbers"
         )
-    claim = _claim_idempotency_key(
-        actor=actor,
-        fingerprint=_fingerprint(
-            "family", authorizer=authorizer.pk, beneficiaries=sorted(b.pk for b in beneficiaries), year=year
-        ),
+    fingerprint = _fingerprint(
+        "family", authorizer=authorizer.pk, beneficiaries=sorted(b.pk for b in beneficiaries), year=year
     )
+    if connection.vendor == "postgresql":
+        return _settle_in_database(
+            authorizer=authorizer, beneficiaries=beneficiaries, year=year, channel=channel, actor=actor,
+            fingerprint=fingerprint,
+        )  # fmt: skip
+    claim = _claim_idempotency_key(actor=actor, fingerprint=fingerprint)
     if not isinstance(claim, IdempotencyKey):
         return claim
 
@@ -361,9 +402,14 @@ def payment_create_self(
 ) -> Payment:
     """The relative pays his own premium: the bound account with the highest balance that covers it."""
     _check_year(year)
-    claim = _claim_idempotency_key(
-        actor=actor, fingerprint=_fingerprint("self", beneficiary=beneficiary.pk, year=year)
-    )
+    fingerprint = _fingerprint("self", beneficiary=beneficiary.pk, year=year)
+    if connection.vendor == "postgresql":
+        [payment] = _settle_in_database(
+            authorizer=None, beneficiaries=[beneficiary], year=year, channel=channel, actor=actor,
+            fingerprint=fingerprint,
+        )  # fmt: skip
+        return payment
+    claim = _claim_idempotency_key(actor=actor, fingerprint=fingerprint)
     if not isinstance(claim, IdempotencyKey):
         return claim[0]
 
@@ -476,6 +522,10 @@ def payment_sync_enrollment(*, payment_id: int) -> bool:
     refund and a late or repeated sync are ordered: a refunded payment never marks anything paid.
     Returns whether this run changed the enrollment.
     """
+    if connection.vendor == "postgresql":
+        synced = enrollments_sync_in_database(payment_ids=[payment_id], limit=1)
+        _log_synced(synced)
+        return bool(synced) and synced[0][2]
     payment = Payment.objects.filter(pk=payment_id).values("beneficiary_id", "year").first()
     if payment is None:
         return False
@@ -493,15 +543,32 @@ def payment_sync_enrollment(*, payment_id: int) -> bool:
         Payment.objects.filter(pk=payment_id).update(enrollment_synced_at=synced_at)
         # Published straight after the payment's commit, the row is closed here, where its work is done.
         outbox_mark_dispatched(payment_id=payment_id, at=synced_at)
-    # The sync lag, from the payment's commit to its enrollment, is measured in this line.
-    logger.info(
-        "enrollment sync: payment=%s status=%s changed=%s lag=%.3fs",
-        payment_id,
-        locked.status,
-        changed,
-        (synced_at - locked.created_at).total_seconds(),
-    )
+    _log_synced([(payment_id, locked.status, changed, (synced_at - locked.created_at).total_seconds())])
     return changed
+
+
+@transaction.atomic
+def enrollments_sync_pending(*, limit: int = SYNC_BATCH) -> int:
+    """Syncs up to `limit` payments whose outbox rows are open, in one transaction; rows another sync
+    holds are skipped, not waited for. Returns how many payments were synced."""
+    if connection.vendor == "postgresql":
+        synced = enrollments_sync_in_database(payment_ids=None, limit=limit)
+        _log_synced(synced)
+        return len(synced)
+    pending = OutboxMessage.objects.filter(dispatched_at__isnull=True).order_by("pk")
+    payment_ids = list(dict.fromkeys(pending.values_list("payment_id", flat=True)[:limit]))
+    for payment_id in payment_ids:
+        payment_sync_enrollment(payment_id=payment_id)
+    return len(payment_ids)
+
+
+def _log_synced(synced: Sequence[tuple]) -> None:
+    if logger.isEnabledFor(logging.INFO):
+        # The sync lag, from the payment's commit to its enrollment, is measured in this line.
+        for payment_id, status, changed, lag in synced:
+            logger.info(
+                "enrollment sync: payment=%s status=%s changed=%s lag=%.3fs", payment_id, status, changed, lag
+            )
 
 
 def notifications_mark_read(*, person_id: int) -> int:

@@ -1,21 +1,30 @@
 from celery import shared_task
 
-from payments.outbox import RELAY_GRACE, outbox_relay
+from payments.outbox import DRAIN_PAUSE, RELAY_GRACE, outbox_drain, outbox_relay
 from payments.services import payment_sync_enrollment
 
+RETRYING = {
+    "bind": True,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": (Exception,),
+    "retry_backoff": 2,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 20,
+}
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(Exception,),
-    retry_backoff=2,
-    retry_backoff_max=300,
-    retry_jitter=True,
-    max_retries=20,
-)
+
+@shared_task(**RETRYING)
 def enrollment_sync_task(self, payment_id: int) -> bool:
+    """One payment's sync, for an operator or a task published before drains."""
     return payment_sync_enrollment(payment_id=payment_id)
+
+
+@shared_task(ignore_result=True, **RETRYING)
+def enrollment_sync_drain_task(self) -> int:
+    # Run in-process (tests, the embedded default) there is no load to wait for.
+    return outbox_drain(pause=0 if self.request.is_eager else DRAIN_PAUSE)
 
 
 @shared_task(ignore_result=True)

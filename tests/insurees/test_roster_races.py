@@ -10,7 +10,6 @@ from django.db import connection
 from django.utils import timezone
 
 import insurees.roster as roster
-import payments.services as payment_services
 from insurees.enrollment_services import enrollments_ensure
 from insurees.models import InsureeStatus
 from insurees.roster import ImportReport, RosterRow, roster_import
@@ -99,21 +98,18 @@ def test_a_status_and_balance_change_beside_a_payment_do_not_deadlock(premium, m
     enrollments_ensure(insurees=[parent], year=premium)
 
     payment_holds_accounts, roster_changed = threading.Event(), threading.Event()
-    post = payment_services.transaction_post
     change = roster.insuree_change
 
-    def post_then_wait(**kwargs):
-        posted = post(**kwargs)
+    def hold_locks(payments):
+        """Called inside the payment's transaction, after it has locked and debited the accounts."""
         payment_holds_accounts.set()
         roster_changed.wait(10)
-        return posted
 
     def change_then_signal(**kwargs):
         changed = change(**kwargs)
         roster_changed.set()
         return changed
 
-    monkeypatch.setattr(payment_services, "transaction_post", post_then_wait)
     monkeypatch.setattr(roster, "insuree_change", change_then_signal)
     outcomes: dict = {}
     paying = in_thread(
@@ -121,7 +117,7 @@ def test_a_status_and_balance_change_beside_a_payment_do_not_deadlock(premium, m
             authorizer=authorizer,
             beneficiary=parent,
             year=premium,
-            actor=Actor(user=UserFactory(), idempotency_key="relative"),
+            actor=Actor(user=UserFactory(), idempotency_key="relative", record=hold_locks),
         ),
         outcomes,
         "payment",
