@@ -43,6 +43,11 @@ def yuan(fen: int) -> str:
     return str(fen_to_yuan(fen))
 
 
+def person_ref(insuree) -> dict[str, str]:
+    """PersonRefSerializer's output, without building a serializer (hot paths)."""
+    return {"name": insuree.person.name, "id_number_masked": mask_id_number(insuree.person.id_number)}
+
+
 class PersonRefSerializer(serializers.Serializer):
     """A person as shown to the other side of a binding or payment: masked ID number."""
 

