@@ -9,12 +9,20 @@ happens: a change written with QuerySet.update() sends no signal.
 from __future__ import annotations
 
 import hashlib
+from functools import cache
 
-from django.core.cache import cache
+from django.contrib.auth import get_user_model
+from django.core.cache import cache as django_cache
+from django.db import connection
 from django.utils.translation import gettext_lazy as _
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
+
+from common.rows import columns, instances
+from insurees.models import Person
+
+User = get_user_model()
 
 TOKEN_CACHE_SECONDS = 300
 
@@ -27,13 +35,12 @@ def token_cache_key(key: str) -> str:
 class CachedTokenAuthentication(TokenAuthentication):
     def authenticate_credentials(self, key: str):
         cache_key = token_cache_key(key)
-        user = cache.get(cache_key)
+        user = django_cache.get(cache_key)
         if user is None:
-            token = Token.objects.select_related("user__person").filter(key=key).first()
-            if token is None:
+            user = _user_of_token(key)
+            if user is None:
                 raise AuthenticationFailed(_("Invalid token."))
-            user = token.user
-            cache.set(cache_key, user, TOKEN_CACHE_SECONDS)
+            django_cache.set(cache_key, user, TOKEN_CACHE_SECONDS)
         if not user.is_active:
             raise AuthenticationFailed(_("User inactive or deleted."))
         return user, Token(key=key, user=user)
@@ -44,4 +51,28 @@ def tokens_forget(*, user_id: int | None) -> None:
     if user_id is None:
         return
     keys = Token.objects.filter(user_id=user_id).values_list("key", flat=True)
-    cache.delete_many([token_cache_key(key) for key in keys])
+    django_cache.delete_many([token_cache_key(key) for key in keys])
+
+
+def _user_of_token(key: str):
+    """The token's user with his person (None for staff) in one statement written once."""
+    with connection.cursor() as cursor:
+        cursor.execute(_user_of_token_sql(), [key])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    user, person = instances(row, [User, Person])
+    person_user = Person._meta.get_field("user")
+    person_user.remote_field.set_cached_value(user, person)  # user.person, or its absence
+    if person is not None:
+        person_user.set_cached_value(person, user)
+    return user
+
+
+@cache
+def _user_of_token_sql() -> str:
+    return (
+        f"SELECT {columns(User, 'u')}, {columns(Person, 'p')} "  # noqa: S608 - names from the models
+        f"FROM {Token._meta.db_table} t JOIN {User._meta.db_table} u ON u.id = t.user_id "
+        f"LEFT JOIN {Person._meta.db_table} p ON p.user_id = u.id WHERE t.key = %s"
+    )

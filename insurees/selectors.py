@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from functools import cache
+
+from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import ApplicationError
+from common.rows import columns, instances
 from insurees.id_numbers import normalize_id_number
 from insurees.models import Insuree, Person, PremiumRate, RegionPolicy, RegionScope, Scheme
 
@@ -39,19 +43,29 @@ def insuree_get(*, person: Person, scheme: Scheme) -> Insuree | None:
 
 
 def insuree_get_by_id_number(*, id_number: str, scheme: Scheme) -> Insuree:
-    """The person's registration in a scheme, or not_insured."""
-    insuree = (
-        Insuree.objects.filter(person__id_number=normalize_id_number(id_number), scheme=scheme)
-        .select_related("person")
-        .first()
-    )
-    if insuree is None:
+    """The person's registration in a scheme, with the person, or not_insured. On every payment:
+    one statement written once (common/rows.py)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_insuree_by_id_number_sql(), [normalize_id_number(id_number), str(scheme)])
+        row = cursor.fetchone()
+    if row is None:
         raise ApplicationError(
             "not_insured",
             _("No %(scheme)s registration was found for this ID number.") % {"scheme": Scheme(scheme).label},
             field="id_number",
         )
+    insuree, person = instances(row, [Insuree, Person])
+    insuree.person = person
     return insuree
+
+
+@cache
+def _insuree_by_id_number_sql() -> str:
+    return (
+        f"SELECT {columns(Insuree, 'i')}, {columns(Person, 'p')} "  # noqa: S608 - names from the models
+        f"FROM {Insuree._meta.db_table} i JOIN {Person._meta.db_table} p ON p.id = i.person_id "
+        "WHERE p.id_number = %s AND i.scheme = %s"
+    )
 
 
 def premium_rate_get(*, region_code: str, year: int) -> PremiumRate:
