@@ -57,7 +57,18 @@ def parse_id_number(value: str, *, today: datetime.date | None = None) -> IdNumb
         raise ValidationError(
             _("The ID number's check digit is wrong; please check it."), code="invalid_id_number"
         )
-    return IdNumberFacts(birth_date=birth_date, sex="M" if int(number[16]) % 2 else "F")
+    return IdNumberFacts(birth_date=birth_date, sex=_sex(number))
+
+
+def id_number_facts(number: str) -> IdNumberFacts:
+    """The facts of a number parse_id_number has accepted already, without checking it again."""
+    return IdNumberFacts(
+        birth_date=datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14])), sex=_sex(number)
+    )
+
+
+def _sex(number: str) -> str:
+    return "M" if int(number[16]) % 2 else "F"
 
 
 def validate_id_number(value: str) -> None:

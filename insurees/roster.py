@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import datetime
 import re
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TextIO
@@ -24,8 +25,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.bulk import bulk_insert
 from common.errors import ApplicationError
-from insurees.id_numbers import normalize_id_number, parse_id_number
+from insurees.id_numbers import id_number_facts, normalize_id_number, parse_id_number
 from insurees.models import Insuree, InsureeStatus, Person, PremiumRate, RegionPolicy, RegionScope, Scheme
 from insurees.regions import validate_policy_region_code, validate_pooling_region_code
 from insurees.services import (
@@ -261,21 +263,115 @@ def roster_import(
     report: ImportReport,
     chunk_size: int = CHUNK_SIZE,
     progress: Progress | None = None,
+    lanes: int | None = None,
 ) -> ImportReport:
-    """Upserts the parsed rows chunk by chunk, each chunk in its own database transaction."""
+    """Upserts the parsed rows chunk by chunk, each chunk in its own database transaction.
+
+    On PostgreSQL, outside any transaction of the caller's, a roster of several chunks is inserted in
+    `IMPORT_LANES` lanes at once, each on its own connection: one lane's Python prepares a chunk while
+    the database writes another's, so both cores work. A person's rows all go to one lane (by ID
+    number), so lanes share no row but the fund's account, which each chunk locks once. Changes to
+    existing insurees, which reach across persons (a status change ends bindings), are then applied
+    by this thread alone, as a single lane applies them.
+    """
     source = employee_contributions_account()
+    if lanes is None:
+        concurrent = connection.vendor == "postgresql" and not connection.in_atomic_block
+        lanes = IMPORT_LANES if concurrent and len(rows) > chunk_size else 1
+    if lanes == 1:
+        _import_lane(rows, report=report, source=source, chunk_size=chunk_size, progress=progress)
+        return report
+
+    by_lane: list[list[RosterRow]] = [[] for _ in range(lanes)]
+    for row in rows:
+        by_lane[int(row.id_number[:17]) % lanes].append(row)
+    reports = [ImportReport() for _ in range(lanes)]
+    followups = [Followups() for _ in range(lanes)]
+    failures: list[BaseException] = []
+    advance = _shared(progress) if progress else None
+
+    def run(lane: int) -> None:
+        try:
+            _import_lane(
+                by_lane[lane],
+                report=reports[lane],
+                source=source,
+                chunk_size=chunk_size,
+                progress=advance,
+                deferred=followups[lane],
+            )
+        except BaseException as error:  # raised again below, in the caller's thread
+            failures.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(lane,), name=f"roster-{lane}") for lane in range(lanes)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise failures[0]
+    for lane_report in reports:
+        report.created += lane_report.created
+        report.updated += lane_report.updated
+        report.unchanged += lane_report.unchanged
+        report.bad.extend(lane_report.bad)
+    pending = Followups()
+    for lane_followups in followups:
+        pending.extend(lane_followups)
+    for start in range(0, max(len(pending.changes), len(pending.adjustments)), chunk_size):
+        with transaction.atomic():
+            _apply_followups(
+                Followups(
+                    pending.changes[start : start + chunk_size],
+                    pending.adjustments[start : start + chunk_size],
+                ),
+                report=report,
+            )
+    report.bad.sort(key=lambda bad: bad.line)
+    return report
+
+
+# Two cores: one lane's Python beside another lane's database work.
+IMPORT_LANES = 2
+
+
+def _shared(progress: Progress) -> Progress:
+    lock = threading.Lock()
+
+    def advance(done: int) -> None:
+        with lock:
+            progress(done)
+
+    return advance
+
+
+def _import_lane(
+    rows: list[RosterRow],
+    *,
+    report: ImportReport,
+    source: Account,
+    chunk_size: int,
+    progress: Progress | None,
+    deferred: Followups | None = None,
+) -> None:
+    """Imports the rows chunk by chunk; a chunk's changes go in with it, or into `deferred`."""
     today = timezone.localdate()
     for number, start in enumerate(range(0, len(rows), chunk_size), start=1):
         chunk = rows[start : start + chunk_size]
         with transaction.atomic():
-            _import_chunk(chunk, report=report, source=source, today=today)
+            followups = _import_chunk(chunk, report=report, source=source, today=today)
+            if deferred is None:
+                _apply_followups(followups, report=report)
+            else:
+                deferred.extend(followups)
         if number % ANALYZE_EVERY_CHUNKS == 0:
             _analyze_roster_tables()
         if progress:
             progress(len(chunk))
     if len(rows) >= chunk_size:
         _analyze_roster_tables()
-    return report
 
 
 # A bulk load outruns autovacuum: the next chunks' lookups (and the next import) were planned on
@@ -304,18 +400,20 @@ class _Known:
 
 def _import_chunk(
     chunk: list[RosterRow], *, report: ImportReport, source: Account, today: datetime.date
-) -> None:
+) -> Followups:
+    """Inserts the chunk's new persons, accounts (with their opening balances) and insurees; returns
+    the changes to existing insurees, for `_apply_followups`."""
     # Two queries per chunk, whatever its size: the persons, then their insurances.
     persons = {
         id_number: (pk, name, phone)
         for pk, id_number, name, phone in Person.objects.filter(
-            id_number__in={row.id_number for row in chunk}
+            id_number__any_of={row.id_number for row in chunk}
         ).values_list("pk", "id_number", "name", "phone")
     }
     known = {
         (person_id, scheme): _Known(pk, status, region_code, account_id)
         for pk, person_id, scheme, status, region_code, account_id in Insuree.objects.filter(
-            person_id__in=[pk for pk, _name, _phone in persons.values()]
+            person_id__any_of=[pk for pk, _name, _phone in persons.values()]
         ).values_list("pk", "person_id", "scheme", "status", "region_code", "account_id")
     }
 
@@ -325,7 +423,7 @@ def _import_chunk(
         account_ids=[k.account_id for k in known.values() if k.account_id is not None]
     )
 
-    new_persons: dict[str, Person] = {}
+    new_persons: dict[str, list] = {}  # id number: [name, phone, birth date, sex], as Person's columns
     phones: dict[int, str] = {}
     new_insurees: list[tuple[RosterRow, Account | None]] = []
     changes: list[tuple[RosterRow, Insuree]] = []
@@ -338,16 +436,10 @@ def _import_chunk(
             report.refuse(row.line, _("name: does not match the name registered for this ID number"))
             continue
         if person_id is None and row.id_number not in new_persons:
-            facts = parse_id_number(row.id_number)
-            new_persons[row.id_number] = Person(
-                id_number=row.id_number,
-                name=row.name,
-                phone=row.phone,
-                birth_date=facts.birth_date,
-                sex=facts.sex,
-            )
+            facts = id_number_facts(row.id_number)  # checked when the row was read
+            new_persons[row.id_number] = [row.name, row.phone, facts.birth_date, facts.sex]
         elif person_id is None and row.phone:
-            new_persons[row.id_number].phone = row.phone  # an earlier row of this person had none
+            new_persons[row.id_number][1] = row.phone  # an earlier row of this person had none
         changed = False
         if person_id is not None and row.phone and phone != row.phone:
             phones[person_id] = row.phone
@@ -378,31 +470,59 @@ def _import_chunk(
         else:
             report.unchanged += 1
 
-    Person.objects.bulk_create(new_persons.values())
+    person_keys = dict(
+        zip(
+            new_persons,
+            bulk_insert(
+                Person,
+                ("id_number", "name", "phone", "birth_date", "sex"),
+                [(id_number, *columns) for id_number, columns in new_persons.items()],
+            ),
+            strict=True,
+        )
+    )
     if phones:
         Person.objects.bulk_update([Person(pk=pk, phone=phone) for pk, phone in phones.items()], ["phone"])
     if credits:
         transactions_post_opening_balances(source=source, credits=credits, memo=OPENING_BALANCE_MEMO)
     for insuree_id, account in accounts_to_open:
         Insuree.objects.filter(pk=insuree_id, account__isnull=True).update(account=account)
-    Insuree.objects.bulk_create(
-        Insuree(
-            person_id=new_persons[row.id_number].pk
-            if row.id_number in new_persons
-            else persons[row.id_number][0],
-            scheme=row.scheme,
-            region_code=row.region_code,
-            status=row.status,
-            since=today,
-            account=account,
-        )
-        for row, account in new_insurees
+    bulk_insert(
+        Insuree,
+        ("person_id", "scheme", "region_code", "status", "since", "account_id"),
+        [
+            (
+                person_keys[row.id_number] if row.id_number in person_keys else persons[row.id_number][0],
+                row.scheme,
+                row.region_code,
+                row.status,
+                today,
+                account.pk if account is not None else None,
+            )
+            for row, account in new_insurees
+        ],
     )
+    return Followups(changes, adjustments)
+
+
+@dataclass
+class Followups:
+    """A chunk's changes to existing insurees: a status or region, a balance."""
+
+    changes: list[tuple[RosterRow, Insuree]] = field(default_factory=list)
+    adjustments: list[tuple[RosterRow, Insuree]] = field(default_factory=list)
+
+    def extend(self, other: Followups) -> None:
+        self.changes.extend(other.changes)
+        self.adjustments.extend(other.adjustments)
+
+
+def _apply_followups(followups: Followups, *, report: ImportReport) -> None:
     # Changes are few next to a whole roster; each goes through the one path that applies the rules.
     # Rows are locked in primary-key order, as payments lock them, so the two never deadlock.
-    for row, insuree in sorted(changes, key=lambda change: change[1].pk):
+    for row, insuree in sorted(followups.changes, key=lambda change: change[1].pk):
         insuree_change(insuree=insuree, status=row.status, region_code=row.region_code)
-    for row, insuree in sorted(adjustments, key=lambda adjustment: adjustment[1].account_id):
+    for row, insuree in sorted(followups.adjustments, key=lambda adjustment: adjustment[1].account_id):
         try:
             personal_account_set_funded(
                 insuree=insuree, balance_fen=row.balance_fen, memo=ROSTER_ADJUSTMENT_MEMO

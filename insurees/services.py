@@ -93,7 +93,7 @@ def personal_accounts_funded(*, account_ids: list[int]) -> dict[int, int]:
         return {}
     source = employee_contributions_account()
     entries = list(
-        Entry.objects.filter(account_id__in=account_ids).values_list(
+        Entry.objects.filter(account_id__any_of=account_ids).values_list(
             "transaction_id", "account_id", "amount_fen"
         )
     )
@@ -101,7 +101,7 @@ def personal_accounts_funded(*, account_ids: list[int]) -> dict[int, int]:
     from_fund = {
         txn
         for txn, account_id in Entry.objects.filter(
-            transaction_id__in={txn for txn, _account, _amount in entries}
+            transaction_id__any_of={txn for txn, _account, _amount in entries}
         ).values_list("transaction_id", "account_id")
         if account_id == source.pk
     }

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
+from django.db import connection
 from django.db import transaction as db_transaction
 from django.db.models import Case, F, Value, When
 from django.utils.translation import gettext_lazy as _
 
+from common.bulk import bulk_insert
 from common.errors import ApplicationError
 from ledger.lock_objects import accounts_for_update
 from ledger.models import Account, AccountKind, Entry, Transaction
@@ -149,20 +151,26 @@ def transactions_post_opening_balances(
     for account, amount_fen in credits:
         if account.pk is None:
             account.balance_fen = amount_fen
-    Account.objects.bulk_create(opened, batch_size=batch_size)
-    transactions = Transaction.objects.bulk_create(
-        [Transaction(memo=memo) for _posting in postings], batch_size=batch_size
+    keys = bulk_insert(
+        Account,
+        ("code", "kind", "name", "balance_fen"),
+        [(account.code, account.kind, account.name, account.balance_fen) for account in opened],
     )
-    Entry.objects.bulk_create(
-        (
+    for account, key in zip(opened, keys, strict=True):
+        account.pk = key
+        account._state.adding, account._state.db = False, connection.alias
+    transaction_keys = bulk_insert(Transaction, ("memo",), [(memo,)] * len(postings))
+    bulk_insert(
+        Entry,
+        ("transaction_id", "account_id", "amount_fen"),
+        [
             entry
-            for txn, (account, amount_fen) in zip(transactions, postings, strict=True)
+            for txn, (account, amount_fen) in zip(transaction_keys, postings, strict=True)
             for entry in (
-                Entry(transaction=txn, account_id=source.pk, amount_fen=-amount_fen),
-                Entry(transaction=txn, account_id=account.pk, amount_fen=amount_fen),
+                (txn, source.pk, -amount_fen),
+                (txn, account.pk, amount_fen),
             )
-        ),
-        batch_size=batch_size,
+        ],
     )
     if total:
         Account.objects.filter(pk=source.pk).update(balance_fen=F("balance_fen") - total)

@@ -132,3 +132,10 @@ def test_messages_follow_the_request_language(api_client, db):
 
     assert english.json()["error"]["message"] == "Please sign in first."
     assert chinese.json()["error"]["message"] != english.json()["error"]["message"]
+
+
+def test_a_format_parameter_is_an_ordinary_unknown_parameter(as_authorizer):
+    """The API speaks JSON only: `?format=` neither switches the renderer nor answers 404."""
+    response = as_authorizer.get("/api/v1/me/?format=xml")
+
+    assert (response.status_code, response["Content-Type"]) == (200, "application/json")
