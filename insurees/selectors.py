@@ -49,14 +49,18 @@ def insuree_get_by_id_number(*, id_number: str, scheme: Scheme) -> Insuree:
         cursor.execute(_insuree_by_id_number_sql(), [normalize_id_number(id_number), str(scheme)])
         row = cursor.fetchone()
     if row is None:
-        raise ApplicationError(
-            "not_insured",
-            _("No %(scheme)s registration was found for this ID number.") % {"scheme": Scheme(scheme).label},
-            field="id_number",
-        )
+        raise not_insured(scheme)
     insuree, person = instances(row, [Insuree, Person])
     insuree.person = person
     return insuree
+
+
+def not_insured(scheme: Scheme) -> ApplicationError:
+    return ApplicationError(
+        "not_insured",
+        _("No %(scheme)s registration was found for this ID number.") % {"scheme": Scheme(scheme).label},
+        field="id_number",
+    )
 
 
 @cache

@@ -22,7 +22,7 @@ from common.permissions import IsInsuree, person_of
 from insurees.models import Scheme
 from insurees.selectors import insuree_get_by_id_number
 from mutual_aid import errors as binding_errors
-from mutual_aid.selectors import authorizer_for, binding_list_for_person
+from mutual_aid.selectors import binding_list_for_person
 from payments.models import Payment
 from payments.notifications import notification_text
 from payments.receipts import receipt_pdf
@@ -37,9 +37,8 @@ from payments.selectors import (
 from payments.services import (
     Actor,
     notifications_mark_read,
-    payment_create_for_relative,
-    payment_create_self,
-    payments_create_for_family,
+    payment_create_self_for_person,
+    payments_create_for_person,
 )
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
@@ -203,11 +202,9 @@ class PaymentListCreateApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        payment = payment_create_for_relative(
-            authorizer=authorizer_for(person=person_of(request.user)),
-            beneficiary=insuree_get_by_id_number(
-                id_number=data["beneficiary_id_number"], scheme=Scheme.RESIDENT
-            ),
+        [payment] = payments_create_for_person(
+            person=person_of(request.user),
+            beneficiary_id_numbers=[data["beneficiary_id_number"]],
             year=data["year"],
             actor=actor,
         )
@@ -231,11 +228,8 @@ class PaymentSelfApi(APIView):
         actor = _actor(request)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        person = person_of(request.user)
-        payment = payment_create_self(
-            beneficiary=insuree_get_by_id_number(id_number=person.id_number, scheme=Scheme.RESIDENT),
-            year=serializer.validated_data["year"],
-            actor=actor,
+        payment = payment_create_self_for_person(
+            person=person_of(request.user), year=serializer.validated_data["year"], actor=actor
         )
         return Response(PaymentOutputSerializer(payment).data, status=status.HTTP_201_CREATED)
 
@@ -259,12 +253,9 @@ class PaymentFamilyApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        payments = payments_create_for_family(
-            authorizer=authorizer_for(person=person_of(request.user)),
-            beneficiaries=[
-                insuree_get_by_id_number(id_number=number, scheme=Scheme.RESIDENT)
-                for number in data["beneficiary_id_numbers"]
-            ],
+        payments = payments_create_for_person(
+            person=person_of(request.user),
+            beneficiary_id_numbers=data["beneficiary_id_numbers"],
             year=data["year"],
             actor=actor,
         )

@@ -62,3 +62,7 @@ def idempotency_in_flight() -> ApplicationError:
         _("The first request with this Idempotency-Key is still being processed; please retry shortly."),
         field="Idempotency-Key",
     )
+
+
+def relatives_not_distinct() -> ApplicationError:
+    return ApplicationError("invalid_input", _("Choose each relative once."), field="beneficiary_id_numbers")

@@ -19,8 +19,8 @@ from django.db.models import Model
 from django.utils import timezone
 
 from common.errors import ApplicationError
-from insurees.models import Insuree, Person
-from insurees.selectors import no_premium_rate
+from insurees.models import Insuree, Person, Scheme
+from insurees.selectors import no_premium_rate, not_insured
 from mutual_aid import errors as binding_errors
 from payments import errors
 from payments.models import Payment, PaymentStatus
@@ -44,6 +44,9 @@ REFUSALS: dict[str, Callable[[int, str], ApplicationError]] = {
     "already_paid": lambda year, detail: errors.already_paid(year),
     "authorizer_not_active": lambda year, detail: binding_errors.authorizer_not_active(),
     "authorizer_not_employee": lambda year, detail: binding_errors.authorizer_not_employee(),
+    "authorizer_not_insured": lambda year, detail: binding_errors.authorizer_not_insured(),
+    "not_insured": lambda year, detail: not_insured(Scheme.RESIDENT),
+    "relatives_not_distinct": lambda year, detail: errors.relatives_not_distinct(),
     "insufficient_balance": lambda year, detail: errors.insufficient_balance(int(detail)),
     "no_authorizer_can_pay": lambda year, detail: errors.no_authorizer_can_pay(int(detail)),
 }
@@ -69,29 +72,77 @@ def payments_settle_in_database(
 ) -> tuple[list[Payment], bool]:
     """Pays in one call of payments_pay; returns the payments and whether they were made before
     (a retry with the same Idempotency-Key). The caller's transaction is rolled back on a refusal."""
+    return _pay(
+        "payments_pay",
+        lambda today, now, references, codes: [
+            actor.user.pk,
+            actor.idempotency_key,
+            fingerprint,
+            f"{lock_wait_ms}ms",
+            authorizer.pk if authorizer is not None else None,
+            [beneficiary.pk for beneficiary in beneficiaries],
+            year,
+            channel,
+            actor.operator.pk if actor.operator is not None else None,
+            actor.counter_id,
+            today,
+            now,
+            references,
+            codes,
+        ],
+        count=len(beneficiaries),
+        year=year,
+        channel=channel,
+        actor=actor,
+        beneficiaries=beneficiaries,
+    )
+
+
+def payments_for_person_in_database(
+    *, person: Person, id_numbers: list[str] | None, year: int, channel: str, actor, lock_wait_ms: int
+) -> tuple[list[Payment], bool]:
+    """Looks up and pays in one call of payments_pay_for_person: the person pays for the residents
+    with these (normalized) ID numbers, or, with None, pays his own premium."""
+    return _pay(
+        "payments_pay_for_person",
+        lambda today, now, references, codes: [
+            actor.user.pk,
+            actor.idempotency_key,
+            f"{lock_wait_ms}ms",
+            person.pk,
+            id_numbers,
+            year,
+            channel,
+            today,
+            now,
+            references,
+            codes,
+        ],
+        count=len(id_numbers) if id_numbers is not None else 1,
+        year=year,
+        channel=channel,
+        actor=actor,
+    )
+
+
+def _pay(
+    function: str,
+    params_for: Callable[[datetime.date, datetime.datetime, list[str], list[str]], list],
+    *,
+    count: int,
+    year: int,
+    channel: str,
+    actor,
+    beneficiaries: Sequence[Insuree] | None = None,
+) -> tuple[list[Payment], bool]:
     today, now = timezone.localdate(), timezone.now()
-    count = len(beneficiaries)
-    params = [
-        actor.user.pk,
-        actor.idempotency_key,
-        fingerprint,
-        f"{lock_wait_ms}ms",
-        authorizer.pk if authorizer is not None else None,
-        [beneficiary.pk for beneficiary in beneficiaries],
-        year,
-        channel,
-        actor.operator.pk if actor.operator is not None else None,
-        actor.counter_id,
-        today,
-        now,
-        [new_reference(today) for _ in range(count)],
-        [new_verification_code() for _ in range(count)],
-    ]
+    references = [new_reference(today) for _ in range(count)]
+    codes = [new_verification_code() for _ in range(count)]
+    params = params_for(today, now, references, codes)
     with connection.cursor() as cursor:
         try:
-            cursor.execute(
-                "SELECT * FROM payments_pay(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", params
-            )
+            placeholders = ", ".join(["%s"] * len(params))
+            cursor.execute(f"SELECT * FROM {function}({placeholders})", params)  # noqa: S608 - our two names
         except DatabaseError as exc:
             refusal = _refusal(exc, year)
             if refusal is None:
@@ -105,17 +156,18 @@ def payments_settle_in_database(
         return list(replayed.order_by("pk")), True
 
     payments = []
-    for beneficiary, reference, code, row in zip(beneficiaries, params[12], params[13], rows, strict=True):
+    for index, (reference, code, row) in enumerate(zip(references, codes, rows, strict=False)):
         (
             _replayed, payment_id, binding_id, authorizer_id, relation, region_code, amount_fen, txn_id,
             notification_id, _balance_after, person_id, name, id_number, email,
+            beneficiary_id, beneficiary_person_id, beneficiary_name, beneficiary_id_number,
         ) = row  # fmt: skip
         values = {
             "id": payment_id,
             "reference": reference,
             "year": year,
             "amount_fen": amount_fen,
-            "beneficiary_id": beneficiary.pk,
+            "beneficiary_id": beneficiary_id,
             "authorizer_id": authorizer_id,
             "binding_id": binding_id,
             "region_code": region_code,
@@ -135,9 +187,17 @@ def payments_settle_in_database(
             "refunded_by_id": None,
         }
         payment = _loaded(Payment, **values)
-        # The payer's other columns load on first use, as deferred fields do.
+        # The other columns of the payer and of a looked-up beneficiary load on first use, as
+        # deferred fields do.
         payer = _loaded(Insuree, id=authorizer_id, person_id=person_id)
         payer.person = _loaded(Person, id=person_id, name=name, id_number=id_number, email=email)
+        if beneficiaries is not None:
+            beneficiary = beneficiaries[index]
+        else:
+            beneficiary = _loaded(Insuree, id=beneficiary_id, person_id=beneficiary_person_id)
+            beneficiary.person = _loaded(
+                Person, id=beneficiary_person_id, name=beneficiary_name, id_number=beneficiary_id_number
+            )
         payment.beneficiary, payment.authorizer = beneficiary, payer
         payment.notification_id = notification_id  # for the email after commit
         payments.append(payment)

@@ -26,12 +26,14 @@ from django.utils.translation import gettext_lazy as _
 
 from common.errors import ApplicationError
 from insurees.enrollment_services import enrollment_mark_paid, enrollment_mark_unpaid, enrollments_ensure
-from insurees.models import Insuree, InsureeStatus, PremiumRate, Scheme
-from insurees.selectors import premium_rate_get
+from insurees.id_numbers import normalize_id_number
+from insurees.models import Insuree, InsureeStatus, Person, PremiumRate, Scheme
+from insurees.selectors import insuree_get_by_id_number, premium_rate_get
 from ledger.models import Account, AccountKind
 from ledger.services import account_get_or_create, transaction_post, transaction_reverse
 from mutual_aid import errors as binding_errors
 from mutual_aid.models import Binding, BindingStatus
+from mutual_aid.selectors import authorizer_for
 from payments import errors
 from payments.lock_objects import accounts_for_update, enrollments_for_update
 from payments.models import (
@@ -45,7 +47,11 @@ from payments.models import (
 )
 from payments.notifications import notification_email_send
 from payments.outbox import outbox_mark_dispatched, outbox_publish_after_commit
-from payments.postgres import enrollments_sync_in_database, payments_settle_in_database
+from payments.postgres import (
+    enrollments_sync_in_database,
+    payments_for_person_in_database,
+    payments_settle_in_database,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -296,12 +302,16 @@ def _settle_in_database(
         lock_wait_ms=IDEMPOTENCY_WAIT_MS,
     )
     if not replayed:
-        for payment in payments:
-            if payment.authorizer.person.email:
-                send = partial(notification_email_send, notification_id=payment.notification_id)
-                transaction.on_commit(send, robust=True)
-        _after_settling(payments, actor)
+        _after_settling_in_database(payments, actor)
     return payments
+
+
+def _after_settling_in_database(payments: Sequence[Payment], actor: Actor) -> None:
+    for payment in payments:
+        if payment.authorizer.person.email:
+            send = partial(notification_email_send, notification_id=payment.notification_id)
+            transaction.on_commit(send, robust=True)
+    _after_settling(payments, actor)
 
 
 @transaction.atomic(durable=True)
@@ -316,9 +326,7 @@ def payments_create_for_family(
     """The authorizer pays the premium of one or several bound relatives: all of them, or none."""
     _check_year(year)
     if not beneficiaries or len({b.pk for b in beneficiaries}) != len(beneficiaries):
-        raise ApplicationError(
-            "invalid_input", _("Choose each relative once."), field="beneficiary_id_numbers"
-        )
+        raise errors.relatives_not_distinct()
     fingerprint = _fingerprint(
         "family", authorizer=authorizer.pk, beneficiaries=sorted(b.pk for b in beneficiaries), year=year
     )
@@ -390,6 +398,63 @@ def payment_create_for_relative(
         authorizer=authorizer, beneficiaries=[beneficiary], year=year, actor=actor, channel=channel
     )
     return payment
+
+
+def payments_create_for_person(
+    *, person: Person, beneficiary_id_numbers: Sequence[str], year: int, actor: Actor
+) -> list[Payment]:
+    """The signed-in person pays, from his personal account, the premiums of the bound relatives whose
+    ID numbers he gives (the API's payments/ and payments/family/).
+
+    Exactly authorizer_for, then insuree_get_by_id_number for each number, then
+    payments_create_for_family, with their refusals in that order; on PostgreSQL all of it in one
+    round trip (payments_pay_for_person).
+    """
+    numbers = [normalize_id_number(number) for number in beneficiary_id_numbers]
+    if connection.vendor == "postgresql":
+        _check_year(year)
+        return _settle_for_person_in_database(person=person, id_numbers=numbers, year=year, actor=actor)
+    return payments_create_for_family(
+        authorizer=authorizer_for(person=person),
+        beneficiaries=[
+            insuree_get_by_id_number(id_number=number, scheme=Scheme.RESIDENT) for number in numbers
+        ],
+        year=year,
+        actor=actor,
+    )
+
+
+def payment_create_self_for_person(*, person: Person, year: int, actor: Actor) -> Payment:
+    """The signed-in person pays his own resident premium from the richest bound account (the API's
+    payments/self/): insuree_get_by_id_number, then payment_create_self, in one round trip on
+    PostgreSQL."""
+    if connection.vendor == "postgresql":
+        _check_year(year)
+        [payment] = _settle_for_person_in_database(person=person, id_numbers=None, year=year, actor=actor)
+        return payment
+    return payment_create_self(
+        beneficiary=insuree_get_by_id_number(id_number=person.id_number, scheme=Scheme.RESIDENT),
+        year=year,
+        actor=actor,
+    )
+
+
+@transaction.atomic(durable=True)
+def _settle_for_person_in_database(
+    *, person: Person, id_numbers: list[str] | None, year: int, actor: Actor
+) -> list[Payment]:
+    channel = PaymentChannel.AUTHORIZER if id_numbers is not None else PaymentChannel.SELF
+    payments, replayed = payments_for_person_in_database(
+        person=person,
+        id_numbers=id_numbers,
+        year=year,
+        channel=str(channel),
+        actor=actor,
+        lock_wait_ms=IDEMPOTENCY_WAIT_MS,
+    )
+    if not replayed:
+        _after_settling_in_database(payments, actor)
+    return payments
 
 
 @transaction.atomic(durable=True)

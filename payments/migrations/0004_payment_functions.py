@@ -16,6 +16,28 @@ BEGIN
 END;
 $$;
 
+-- One row per payment made (or, o_replayed, made before under the same key).
+CREATE TYPE payments_paid AS (
+    o_replayed boolean,
+    o_payment_id bigint,
+    o_binding_id bigint,
+    o_authorizer_id bigint,
+    o_relation text,
+    o_region_code text,
+    o_amount_fen integer,
+    o_ledger_transaction_id bigint,
+    o_notification_id bigint,
+    o_balance_after_fen bigint,
+    o_authorizer_person_id bigint,
+    o_authorizer_name text,
+    o_authorizer_id_number text,
+    o_authorizer_email text,
+    o_beneficiary_id bigint,
+    o_beneficiary_person_id bigint,
+    o_beneficiary_name text,
+    o_beneficiary_id_number text
+);
+
 -- Pays the premiums of p_beneficiary_ids for p_year: from p_authorizer_id's personal account, or, when
 -- p_authorizer_id is NULL (a self-payment, one beneficiary), from the richest bound account that
 -- covers it. All or nothing. Returns one row per payment, o_replayed when the key was used before.
@@ -34,22 +56,7 @@ CREATE OR REPLACE FUNCTION payments_pay(
     p_now timestamptz,
     p_references text[],
     p_codes text[]
-) RETURNS TABLE (
-    o_replayed boolean,
-    o_payment_id bigint,
-    o_binding_id bigint,
-    o_authorizer_id bigint,
-    o_relation text,
-    o_region_code text,
-    o_amount_fen integer,
-    o_ledger_transaction_id bigint,
-    o_notification_id bigint,
-    o_balance_after_fen bigint,
-    o_authorizer_person_id bigint,
-    o_authorizer_name text,
-    o_authorizer_id_number text,
-    o_authorizer_email text
-)
+) RETURNS SETOF payments_paid
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
@@ -96,7 +103,8 @@ BEGIN
         END IF;
         RETURN QUERY
             SELECT true, kp.payment_id, NULL::bigint, NULL::bigint, NULL::text, NULL::text, NULL::integer,
-                   NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint, NULL::text, NULL::text, NULL::text
+                   NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint, NULL::text, NULL::text, NULL::text,
+                   NULL::bigint, NULL::bigint, NULL::text, NULL::text
             FROM payments_idempotencykey_payments kp
             WHERE kp.idempotencykey_id = v_key_id ORDER BY kp.payment_id;
         RETURN;
@@ -267,10 +275,82 @@ BEGIN
         RETURNING id INTO v_notification;
         INSERT INTO payments_idempotencykey_payments (idempotencykey_id, payment_id) VALUES (v_key_id, v_payment);
         RETURN QUERY SELECT false, v_payment, v_binding_ids[i], p_authorizer_id, v_relations[i], v_regions[i],
-            v_amounts[i], v_txn, v_notification, v_balance, v_person_id, v_name, v_id_number, v_email;
+            v_amounts[i], v_txn, v_notification, v_balance, v_person_id, v_name, v_id_number, v_email,
+            b.id, bp.id, bp.name::text, bp.id_number::text
+            FROM insurees_insuree b JOIN insurees_person bp ON bp.id = b.person_id WHERE b.id = p_beneficiary_ids[i];
     END LOOP;
 END;
 $$;
+-- The API's payments, as the signed-in person asks for them: p_person_id pays for the residents whose
+-- ID numbers he gives, or, with p_id_numbers NULL, pays his own premium. Resolves them as the views'
+-- lookups do (mutual_aid.selectors.authorizer_for, insurees.selectors.insuree_get_by_id_number),
+-- with the same refusals in the same order, then pays through payments_pay with the fingerprint the
+-- ORM path computes from the same insurees (payments.services._fingerprint), so a key used on one
+-- path replays on the other. One round trip for a whole request.
+CREATE OR REPLACE FUNCTION payments_pay_for_person(
+    p_user_id integer,
+    p_key text,
+    p_lock_wait text,
+    p_person_id bigint,
+    p_id_numbers text[],
+    p_year integer,
+    p_channel text,
+    p_today date,
+    p_now timestamptz,
+    p_references text[],
+    p_codes text[]
+) RETURNS SETOF payments_paid
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_authorizer record;
+    v_authorizer_id bigint;  -- NULL for a self-payment
+    v_id bigint;
+    v_ids bigint[] := '{}';
+    v_fingerprint text;
+BEGIN
+    IF p_id_numbers IS NULL THEN
+        SELECT i.id INTO v_id FROM insurees_insuree i WHERE i.person_id = p_person_id AND i.scheme = 'resident';
+        IF NOT FOUND THEN
+            PERFORM payments_refuse('not_insured');
+        END IF;
+        v_ids := ARRAY[v_id];
+        v_fingerprint := '{"beneficiary": ' || v_id || ', "op": "self", "year": ' || p_year || '}';
+    ELSE
+        SELECT i.id, i.status INTO v_authorizer FROM insurees_insuree i
+        WHERE i.person_id = p_person_id AND i.scheme = 'employee';
+        IF NOT FOUND THEN
+            IF EXISTS (SELECT 1 FROM insurees_insuree i WHERE i.person_id = p_person_id) THEN
+                PERFORM payments_refuse('authorizer_not_employee');
+            END IF;
+            PERFORM payments_refuse('authorizer_not_insured');
+        ELSIF v_authorizer.status <> 'active' THEN
+            PERFORM payments_refuse('authorizer_not_active');
+        END IF;
+        v_authorizer_id := v_authorizer.id;
+        FOR i IN 1 .. coalesce(array_length(p_id_numbers, 1), 0) LOOP
+            SELECT r.id INTO v_id FROM insurees_person p
+            JOIN insurees_insuree r ON r.person_id = p.id AND r.scheme = 'resident'
+            WHERE p.id_number = p_id_numbers[i];
+            IF NOT FOUND THEN
+                PERFORM payments_refuse('not_insured');
+            END IF;
+            v_ids := v_ids || v_id;
+        END LOOP;
+        IF cardinality(v_ids) = 0 OR (SELECT count(DISTINCT b) FROM unnest(v_ids) b) <> cardinality(v_ids) THEN
+            PERFORM payments_refuse('relatives_not_distinct');
+        END IF;
+        v_fingerprint := '{"authorizer": ' || v_authorizer_id || ', "beneficiaries": ['
+            || (SELECT string_agg(b::text, ', ' ORDER BY b) FROM unnest(v_ids) b)
+            || '], "op": "family", "year": ' || p_year || '}';
+    END IF;
+    RETURN QUERY SELECT * FROM payments_pay(
+        p_user_id, p_key, encode(sha256(convert_to(v_fingerprint, 'UTF8')), 'hex'), p_lock_wait,
+        v_authorizer_id, v_ids, p_year, p_channel,
+        NULL, '', p_today, p_now, p_references[1:cardinality(v_ids)], p_codes[1:cardinality(v_ids)]
+    );
+END;
+$$;
+
 -- Marks the enrollments of settled payments paid and closes their outbox rows; safe to run any number of
 -- times (a refunded payment marks nothing). With p_payment_ids: those payments. Without: up to p_limit
 -- open outbox rows, skipping rows another sync holds. Locks, in order: the outbox rows, the enrollments
@@ -336,7 +416,11 @@ UNPAY = """
 DROP FUNCTION IF EXISTS payments_pay(
     integer, text, text, text, bigint, bigint[], integer, text, integer, text, date, timestamptz, text[], text[]
 );
+DROP FUNCTION IF EXISTS payments_pay_for_person(
+    integer, text, text, bigint, text[], integer, text, date, timestamptz, text[], text[]
+);
 DROP FUNCTION IF EXISTS payments_refuse(text, text);
+DROP TYPE IF EXISTS payments_paid;
 DROP FUNCTION IF EXISTS payments_sync_enrollments(bigint[], integer, timestamptz);
 """
 

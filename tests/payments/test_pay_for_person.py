@@ -1,0 +1,161 @@
+"""The API's payments as the signed-in person asks for them (payments_create_for_person,
+payment_create_self_for_person): the lookups and refusals of authorizer_for and
+insuree_get_by_id_number, in their order, then the payment. On PostgreSQL all of it is one call of
+payments_pay_for_person; these tests hold both databases to the same answers."""
+
+import pytest
+from django.db import connection
+
+from common.errors import ApplicationError
+from insurees.models import InsureeStatus
+from payments.models import Payment
+from payments.services import (
+    fund_account_ensure,
+    payment_create_for_relative,
+    payment_create_self,
+    payment_create_self_for_person,
+    payments_create_for_family,
+    payments_create_for_person,
+)
+from tests.factories import BindingFactory, EmployeeFactory, PersonFactory, ResidentFactory, id_number_for
+from tests.payments.invariants import Snapshot
+
+
+def refused_code(call) -> tuple[str, str | None]:
+    snapshot = Snapshot()
+    with pytest.raises(ApplicationError) as raised:
+        call()
+    snapshot.assert_unchanged()
+    return raised.value.code, raised.value.field
+
+
+def test_the_person_pays_a_bound_relative_named_by_id_number(family, year, actor_for):
+    number = family.beneficiary.person.id_number.lower()  # as typed, with a small x
+
+    [payment] = payments_create_for_person(
+        person=family.authorizer.person, beneficiary_id_numbers=[number], year=year, actor=actor_for()
+    )
+
+    stored = Payment.objects.select_related("beneficiary__person", "authorizer__person").get()
+    assert (payment.pk, payment.beneficiary_id, payment.authorizer_id) == (
+        stored.pk,
+        family.beneficiary_id,
+        family.authorizer_id,
+    )
+    assert payment.beneficiary.person.name == stored.beneficiary.person.name
+    assert payment.authorizer.person.id_number == stored.authorizer.person.id_number
+    assert (payment.channel, payment.reference) == ("authorizer", stored.reference)
+
+
+def test_the_person_pays_his_own_premium(family, year, actor_for):
+    payment = payment_create_self_for_person(person=family.beneficiary.person, year=year, actor=actor_for())
+
+    assert (payment.channel, payment.beneficiary_id, payment.authorizer_id) == (
+        "self",
+        family.beneficiary_id,
+        family.authorizer_id,
+    )
+    assert payment.beneficiary.person.id_number == family.beneficiary.person.id_number
+
+
+@pytest.mark.parametrize(
+    ("case", "code"),
+    [
+        ("payer_not_insured", ("not_insured", None)),
+        ("payer_only_resident", ("wrong_scheme", None)),
+        ("payer_suspended", ("not_active", None)),
+        ("unknown_relative", ("not_insured", "id_number")),
+        ("unknown_before_repeated", ("not_insured", "id_number")),
+        ("repeated_relative", ("invalid_input", "beneficiary_id_numbers")),
+        ("relative_not_bound", ("binding_not_found", None)),
+    ],
+)
+def test_refusals_come_in_the_lookups_order_and_change_nothing(rate, year, actor_for, case, code):
+    binding = BindingFactory()
+    person, numbers = binding.authorizer.person, [binding.beneficiary.person.id_number]
+    unknown = id_number_for(987, region="320102")
+    if case == "payer_not_insured":
+        person = PersonFactory()
+    elif case == "payer_only_resident":
+        person = ResidentFactory().person
+    elif case == "payer_suspended":
+        binding.authorizer.status = InsureeStatus.SUSPENDED
+        binding.authorizer.save()
+    elif case == "unknown_relative":
+        numbers = [numbers[0], unknown]
+    elif case == "unknown_before_repeated":
+        numbers = [numbers[0], numbers[0], unknown]
+    elif case == "repeated_relative":
+        numbers = [numbers[0], numbers[0]]
+    elif case == "relative_not_bound":
+        numbers = [ResidentFactory().person.id_number]
+
+    assert (
+        refused_code(
+            lambda: payments_create_for_person(
+                person=person, beneficiary_id_numbers=numbers, year=year, actor=actor_for()
+            )
+        )
+        == code
+    )
+
+
+def test_a_person_without_a_resident_registration_cannot_pay_his_own_premium(rate, year, actor_for):
+    employee = EmployeeFactory()
+
+    code = refused_code(
+        lambda: payment_create_self_for_person(person=employee.person, year=year, actor=actor_for())
+    )
+
+    assert code == ("not_insured", "id_number")
+
+
+def test_a_key_used_by_id_number_replays_on_the_insuree_path_and_back(rate, year, actor_for):
+    """The two paths fingerprint a request alike (on PostgreSQL one in SQL, one in Python)."""
+    first, second = BindingFactory(), BindingFactory()
+    relatives = [BindingFactory(authorizer=first.authorizer).beneficiary, first.beneficiary]
+    actor = actor_for()
+    paid = payments_create_for_person(
+        person=first.authorizer.person,
+        beneficiary_id_numbers=[r.person.id_number for r in relatives],
+        year=year,
+        actor=actor,
+    )
+
+    again = payments_create_for_family(
+        authorizer=first.authorizer, beneficiaries=list(reversed(relatives)), year=year, actor=actor
+    )
+
+    assert sorted(p.pk for p in again) == sorted(p.pk for p in paid)
+    other = actor_for()
+    paid_self = payment_create_self(beneficiary=second.beneficiary, year=year, actor=other)
+    assert payment_create_self_for_person(person=second.beneficiary.person, year=year, actor=other).pk == (
+        paid_self.pk
+    )
+    third = BindingFactory()
+    one = actor_for()
+    made = payment_create_for_relative(
+        authorizer=third.authorizer, beneficiary=third.beneficiary, year=year, actor=one
+    )
+    [replayed] = payments_create_for_person(
+        person=third.authorizer.person,
+        beneficiary_id_numbers=[third.beneficiary.person.id_number],
+        year=year,
+        actor=one,
+    )
+    assert replayed.pk == made.pk
+    assert Payment.objects.count() == 4
+
+
+def test_the_whole_request_is_one_statement_on_postgresql(
+    rate, year, actor_for, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    binding = BindingFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        fund_account_ensure(region_code=rate.region_code)  # as after the region's first payment
+    person, number, actor = binding.authorizer.person, binding.beneficiary.person.id_number, actor_for()
+    # SAVEPOINT, the call, RELEASE on PostgreSQL; on SQLite the two lookups, then the ORM path.
+    expected = 3 if connection.vendor == "postgresql" else 2 + 16
+
+    with django_assert_num_queries(expected):
+        payments_create_for_person(person=person, beneficiary_id_numbers=[number], year=year, actor=actor)
