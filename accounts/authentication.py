@@ -25,6 +25,8 @@ from insurees.models import Person
 User = get_user_model()
 
 TOKEN_CACHE_SECONDS = 300
+# The password hash stays out of the cache: deferred, it is read only if used, and save() leaves it.
+NOT_CACHED = ("password",)
 
 
 def token_cache_key(key: str) -> str:
@@ -61,7 +63,7 @@ def _user_of_token(key: str):
         row = cursor.fetchone()
     if row is None:
         return None
-    user, person = instances(row, [User, Person])
+    user, person = instances(row, [User, Person], without={User: NOT_CACHED})
     person_user = Person._meta.get_field("user")
     person_user.remote_field.set_cached_value(user, person)  # user.person, or its absence
     if person is not None:
@@ -72,7 +74,7 @@ def _user_of_token(key: str):
 @cache
 def _user_of_token_sql() -> str:
     return (
-        f"SELECT {columns(User, 'u')}, {columns(Person, 'p')} "  # noqa: S608 - names from the models
+        f"SELECT {columns(User, 'u', without=NOT_CACHED)}, {columns(Person, 'p')} "  # noqa: S608 - names from the models
         f"FROM {Token._meta.db_table} t JOIN {User._meta.db_table} u ON u.id = t.user_id "
         f"LEFT JOIN {Person._meta.db_table} p ON p.user_id = u.id WHERE t.key = %s"
     )

@@ -15,19 +15,23 @@ from django.db import connection
 from django.db.models import Model
 
 
-def columns(model: type[Model], alias: str) -> str:
-    """The model's columns, qualified by the table alias, in the order `instances` reads them."""
+def columns(model: type[Model], alias: str, *, without: tuple[str, ...] = ()) -> str:
+    """The model's columns (but `without`), qualified by the table alias, in the order `instances`
+    reads them."""
     quote = connection.ops.quote_name
-    return ", ".join(f"{alias}.{quote(field.column)}" for field in model._meta.concrete_fields)
+    return ", ".join(f"{alias}.{quote(field.column)}" for field in _reading(model, without)[0])
 
 
-def instances(row: Sequence, models: Sequence[type[Model]]) -> list[Model | None]:
+def instances(
+    row: Sequence, models: Sequence[type[Model]], *, without: dict[type[Model], tuple[str, ...]] | None = None
+) -> list[Model | None]:
     """One instance per model from a row of their `columns`, one after the other; None for a model
-    whose primary key is NULL (a LEFT JOIN that found nothing)."""
+    whose primary key is NULL (a LEFT JOIN that found nothing). A field left out (`without`) is
+    deferred, as with QuerySet.defer(): read on first use, and not written by save()."""
     found: list[Model | None] = []
     start = 0
     for model in models:
-        fields, converters = _reading(model)
+        fields, converters = _reading(model, (without or {}).get(model, ()))
         values = list(row[start : start + len(fields)])
         start += len(fields)
         if values[fields.index(model._meta.pk)] is None:
@@ -41,8 +45,8 @@ def instances(row: Sequence, models: Sequence[type[Model]]) -> list[Model | None
 
 
 @cache
-def _reading(model: type[Model]) -> tuple[list, list]:
-    fields = list(model._meta.concrete_fields)
+def _reading(model: type[Model], without: tuple[str, ...] = ()) -> tuple[list, list]:
+    fields = [field for field in model._meta.concrete_fields if field.attname not in without]
     converters = []
     for index, field in enumerate(fields):
         expression = field.get_col(model._meta.db_table)

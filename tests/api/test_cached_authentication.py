@@ -1,6 +1,8 @@
 """The token's user and person come from the cache after the first call, and never outlive a change:
 a deleted token, a deactivated user or an edited person is seen on the very next call."""
 
+import pickle
+
 import pytest
 from django.core.cache import cache
 from rest_framework.authtoken.models import Token
@@ -76,3 +78,20 @@ def test_an_unknown_token_is_refused_and_nothing_is_cached_for_it(person):
 
     assert response.status_code == 401
     assert cache.get(token_cache_key("0" * 40)) is None
+
+
+def test_the_cache_holds_no_password_hash_and_saving_the_cached_user_keeps_the_password(person):
+    client = client_for(person)
+    client.get("/api/v1/me/")
+    user = person.user
+    user.refresh_from_db()
+    stored_hash = user.password
+
+    cached = cache.get(token_cache_key(token_of(person).key))
+
+    assert "password" in cached.get_deferred_fields()
+    assert stored_hash.encode() not in pickle.dumps(cached)
+    cached.first_name = "新"
+    cached.save()
+    user.refresh_from_db()
+    assert (user.first_name, user.password) == ("新", stored_hash)

@@ -18,8 +18,8 @@ payments), which does all of the steps below in the database. On SQLite, the ORM
     payment, outbox row, notice      3
     the key's link to the payment    1
 
-After the commit the sync task is published to the broker, with no database work; the sync runs
-later, in the worker, and is not counted here.
+After the commit a drain of the outbox is started unless one runs (a cache flag), with no database
+work; the sync runs later, in the worker, in batches, and is not counted here.
 """
 
 import pytest
