@@ -19,30 +19,58 @@ from django.utils import timezone
 
 
 def bulk_insert(model: type[Model], columns: Sequence[str], rows: Sequence[Sequence]) -> list[int]:
-    """Inserts `rows` (values in the order of `columns`, field attnames); returns their new primary
-    keys, in the order of `rows`."""
+    """Inserts `rows` (values in the order of `columns`, field attnames); returns their primary keys,
+    in the order of `rows`. Keys come from the rows when the primary key is among `columns` (drawn
+    before with `draw_keys`), else they are drawn here."""
     if not rows:
         return []
+    meta = model._meta
+    pk_given = meta.pk.attname in columns
     if connection.vendor != "postgresql":
         created = model.objects.bulk_create([model(**dict(zip(columns, row, strict=True))) for row in rows])
         return [instance.pk for instance in created]
-    meta = model._meta
     given = {name: index for index, name in enumerate(columns)}
     rest = [field for field in meta.concrete_fields if field.attname not in given and not field.primary_key]
     defaults = tuple(_default(field) for field in rest)
     quote = connection.ops.quote_name
-    names = ", ".join(quote(meta.get_field(name).column) for name in (meta.pk.attname, *columns))
-    names += "".join(f", {quote(field.column)}" for field in rest)
+    names = [*columns] if pk_given else [meta.pk.attname, *columns]
+    listed = ", ".join(quote(meta.get_field(name).column) for name in names)
+    listed += "".join(f", {quote(field.column)}" for field in rest)
+    keys = [row[given[meta.pk.attname]] for row in rows] if pk_given else draw_keys(model, len(rows))
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [meta.db_table, meta.pk.column, len(rows)],
-        )
-        keys = [key for (key,) in cursor.fetchall()]
-        with cursor.copy(f"COPY {quote(meta.db_table)} ({names}) FROM STDIN") as copy:
-            for key, row in zip(keys, rows, strict=True):
-                copy.write_row((key, *row, *defaults))
+        with cursor.copy(f"COPY {quote(meta.db_table)} ({listed}) FROM STDIN") as copy:
+            if pk_given:
+                for row in rows:
+                    copy.write_row((*row, *defaults))
+            else:
+                for key, row in zip(keys, rows, strict=True):
+                    copy.write_row((key, *row, *defaults))
     return keys
+
+
+def draw_keys(model: type[Model], count: int) -> list[int]:
+    """Primary keys for `count` rows that this transaction will insert later, so that rows pointing at
+    them (deferred foreign keys) can go in first."""
+    if not count:
+        return []
+    meta = model._meta
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [meta.db_table, meta.pk.column, count],
+            )
+            return [key for (key,) in cursor.fetchall()]
+        # SQLite writes one transaction at a time (IMMEDIATE), so keys past the highest ever used
+        # (sqlite_sequence remembers deleted rows' keys) stay free until this one commits.
+        quote = connection.ops.quote_name
+        cursor.execute(
+            f"SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0), "  # noqa: S608 - names from the model
+            f"coalesce((SELECT max({quote(meta.pk.column)}) FROM {quote(meta.db_table)}), 0))",
+            [meta.db_table],
+        )
+        top = cursor.fetchone()[0]
+    return list(range(top + 1, top + 1 + count))
 
 
 def _default(field):

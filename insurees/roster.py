@@ -16,6 +16,7 @@ import csv
 import datetime
 import re
 import threading
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TextIO
@@ -25,7 +26,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from common.bulk import bulk_insert
+from common.bulk import bulk_insert, draw_keys
 from common.errors import ApplicationError
 from insurees.id_numbers import id_number_facts, normalize_id_number, parse_id_number
 from insurees.models import Insuree, InsureeStatus, Person, PremiumRate, RegionPolicy, RegionScope, Scheme
@@ -284,7 +285,7 @@ def roster_import(
 
     by_lane: list[list[RosterRow]] = [[] for _ in range(lanes)]
     for row in rows:
-        by_lane[int(row.id_number[:17]) % lanes].append(row)
+        by_lane[lane_of(row.id_number, lanes)].append(row)
     reports = [ImportReport() for _ in range(lanes)]
     followups = [Followups() for _ in range(lanes)]
     failures: list[BaseException] = []
@@ -335,6 +336,12 @@ def roster_import(
 
 # Two cores: one lane's Python beside another lane's database work.
 IMPORT_LANES = 2
+
+
+def lane_of(id_number: str, lanes: int) -> int:
+    """A person's lane. Not a digit of the number: the 17th is the sex, and a roster of one sex (a
+    factory, a kindergarten's staff) would all go down one lane."""
+    return zlib.crc32(id_number.encode()) % lanes
 
 
 def _shared(progress: Progress) -> Progress:
@@ -483,10 +490,13 @@ def _import_chunk(
     )
     if phones:
         Person.objects.bulk_update([Person(pk=pk, phone=phone) for pk, phone in phones.items()], ["phone"])
-    if credits:
-        transactions_post_opening_balances(source=source, credits=credits, memo=OPENING_BALANCE_MEMO)
+    # The new accounts' keys first, so the insurees can point at them before the ledger opens them:
+    # the ledger goes last, as it ends by locking the fund's account, which every chunk shares.
+    opened = [account for account, _amount in credits]
+    for account, key in zip(opened, draw_keys(Account, len(opened)), strict=True):
+        account.pk = key
     for insuree_id, account in accounts_to_open:
-        Insuree.objects.filter(pk=insuree_id, account__isnull=True).update(account=account)
+        Insuree.objects.filter(pk=insuree_id, account__isnull=True).update(account_id=account.pk)
     bulk_insert(
         Insuree,
         ("person_id", "scheme", "region_code", "status", "since", "account_id"),
@@ -502,6 +512,8 @@ def _import_chunk(
             for row, account in new_insurees
         ],
     )
+    if credits:
+        transactions_post_opening_balances(source=source, credits=credits, memo=OPENING_BALANCE_MEMO)
     return Followups(changes, adjustments)
 
 

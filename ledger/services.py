@@ -10,7 +10,7 @@ from django.db import transaction as db_transaction
 from django.db.models import Case, F, Value, When
 from django.utils.translation import gettext_lazy as _
 
-from common.bulk import bulk_insert
+from common.bulk import bulk_insert, draw_keys
 from common.errors import ApplicationError
 from ledger.lock_objects import accounts_for_update
 from ledger.models import Account, AccountKind, Entry, Transaction
@@ -123,11 +123,16 @@ def transactions_post_opening_balances(
     in a handful of statements instead of several per account.
 
     A credited account that is not saved yet is opened here holding its opening balance (an
-    amount of 0 opens it with no transaction). A saved account is locked, with the source, in
-    primary-key order, and credited. Returns the number of transactions posted.
+    amount of 0 opens it with no transaction), with the key it was given (`common.bulk.draw_keys`,
+    so rows pointing at it could go in first) or a new one. A saved account is locked, with the
+    source, in primary-key order, and credited. Returns the number of transactions posted.
+
+    The shared source account is locked last, after every row is written and the transaction's
+    deferred foreign keys are checked: concurrent postings (the lanes of a roster import) then hold
+    it only for their final update and commit.
     """
-    opened = [account for account, _amount in credits if account.pk is None]
-    saved = {account.pk: amount for account, amount in credits if account.pk is not None}
+    opened = [account for account, _amount in credits if account._state.adding]
+    saved = {account.pk: amount for account, amount in credits if not account._state.adding}
     if len(saved) + len(opened) != len(credits) or len({a.code for a in opened}) != len(opened):
         raise ApplicationError("invalid_input", _("Each account is credited once."))
     for _account, amount_fen in credits:
@@ -137,27 +142,23 @@ def transactions_post_opening_balances(
             )
     postings = [(account, amount_fen) for account, amount_fen in credits if amount_fen]
     total = sum(amount_fen for _account, amount_fen in postings)
-    if source.pk is None or source.pk in saved:
+    if source._state.adding or source.pk in saved:
         raise ApplicationError(
             "invalid_input", _("The source is a saved account other than the credited ones.")
         )
 
-    locked = {account.pk: account for account in accounts_for_update([source.pk, *saved])}
-    if locked[source.pk].kind != AccountKind.EXTERNAL and locked[source.pk].balance_fen < total:
-        raise ApplicationError(
-            "insufficient_balance", _("The personal account's balance is not enough."), field="balance"
-        )
-
     for account, amount_fen in credits:
-        if account.pk is None:
+        if account._state.adding:
             account.balance_fen = amount_fen
-    keys = bulk_insert(
-        Account,
-        ("code", "kind", "name", "balance_fen"),
-        [(account.code, account.kind, account.name, account.balance_fen) for account in opened],
-    )
-    for account, key in zip(opened, keys, strict=True):
+    unkeyed = [account for account in opened if account.pk is None]
+    for account, key in zip(unkeyed, draw_keys(Account, len(unkeyed)), strict=True):
         account.pk = key
+    bulk_insert(
+        Account,
+        ("id", "code", "kind", "name", "balance_fen"),
+        [(account.pk, account.code, account.kind, account.name, account.balance_fen) for account in opened],
+    )
+    for account in opened:
         account._state.adding, account._state.db = False, connection.alias
     transaction_keys = bulk_insert(Transaction, ("memo",), [(memo,)] * len(postings))
     bulk_insert(
@@ -172,6 +173,13 @@ def transactions_post_opening_balances(
             )
         ],
     )
+    _check_deferred_constraints()
+
+    locked = {account.pk: account for account in accounts_for_update([source.pk, *saved])}
+    if locked[source.pk].kind != AccountKind.EXTERNAL and locked[source.pk].balance_fen < total:
+        raise ApplicationError(
+            "insufficient_balance", _("The personal account's balance is not enough."), field="balance"
+        )
     if total:
         Account.objects.filter(pk=source.pk).update(balance_fen=F("balance_fen") - total)
         source.balance_fen = locked[source.pk].balance_fen - total
@@ -185,3 +193,11 @@ def transactions_post_opening_balances(
         if account.pk in saved:
             account.balance_fen = locked[account.pk].balance_fen + amount_fen
     return len(postings)
+
+
+def _check_deferred_constraints() -> None:
+    """PostgreSQL checks the transaction's deferred foreign keys now rather than at commit."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")

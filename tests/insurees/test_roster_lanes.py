@@ -39,6 +39,14 @@ def lanes_seen(monkeypatch):
     return seen
 
 
+def test_a_roster_of_one_sex_still_spreads_over_both_lanes():
+    men = [ident(n, sex="M") for n in range(1, 41)]
+
+    lanes = [roster.lane_of(number, 2) for number in men]
+
+    assert 10 <= lanes.count(0) <= 30
+
+
 def new_roster() -> list[str]:
     lines = [row(ident(n), name=f"职工{n}", balance=f"{n}00.00") for n in range(1, 9)]
     lines += [row(ident(n), name=f"居民{n}", scheme="resident") for n in range(20, 26)]
@@ -118,3 +126,30 @@ def test_a_small_roster_or_one_inside_a_transaction_takes_one_lane(transactional
         import_rows(*new_roster(), chunk_size=3)
 
     assert lanes_seen == ["MainThread", "MainThread"]
+
+
+def test_two_lanes_that_have_checked_their_keys_lock_the_fund_in_turn_without_deadlock(
+    transactional_db, monkeypatch
+):
+    """Each lane's ledger posting checks its foreign keys (KEY SHARE on the fund's account) before
+    it locks that account. Both lanes are held at that point together: a lock that excluded KEY SHARE
+    (FOR UPDATE) would make each wait for the other, a deadlock."""
+    import ledger.services as ledger
+
+    both_checked = threading.Barrier(2, timeout=10)
+    check = ledger._check_deferred_constraints
+
+    def check_then_meet():
+        check()
+        if threading.current_thread().name.startswith("roster-"):
+            both_checked.wait()
+
+    monkeypatch.setattr(ledger, "_check_deferred_constraints", check_then_meet)
+    numbers = [ident(n) for n in range(1, 40)]
+    by_lane = [[n for n in numbers if roster.lane_of(n, 2) == lane][:2] for lane in (0, 1)]
+    lines = [row(number, name=f"职工{i}", balance="10.00") for i, number in enumerate(sum(by_lane, []))]
+
+    report = import_rows(*lines, chunk_size=2)  # one chunk in each lane
+
+    assert (report.created, report.bad) == (4, [])
+    assert_money_invariants()

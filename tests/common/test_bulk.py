@@ -1,0 +1,49 @@
+"""Bulk inserts of plain values (common/bulk.py): COPY on PostgreSQL, bulk_create elsewhere, with the
+same rows, defaults and keys."""
+
+from django.utils import timezone
+
+from common.bulk import bulk_insert, draw_keys
+from insurees.models import Person
+from ledger.models import Account, AccountKind, Transaction
+
+
+def test_rows_go_in_with_the_models_defaults_and_their_keys_come_back_in_order(db):
+    before = timezone.now()
+
+    keys = bulk_insert(
+        Account,
+        ("code", "kind", "name"),
+        [("personal:a", AccountKind.PERSONAL, "甲"), ("personal:b", AccountKind.PERSONAL, "乙")],
+    )
+
+    a, b = (Account.objects.get(pk=key) for key in keys)
+    assert (a.code, a.name, a.balance_fen, b.code) == ("personal:a", "甲", 0, "personal:b")
+    assert a.created_at >= before
+    assert bulk_insert(Account, ("code",), []) == []
+
+
+def test_drawn_keys_are_new_and_the_rows_take_them(db):
+    Transaction.objects.create(memo="earlier")
+    highest = Transaction.objects.order_by("-pk").first().pk
+
+    keys = draw_keys(Transaction, 3)
+    written = bulk_insert(Transaction, ("id", "memo"), [(key, f"m{key}") for key in reversed(keys)])
+
+    assert len(set(keys)) == 3
+    assert min(keys) > highest
+    assert written == list(reversed(keys))
+    assert sorted(Transaction.objects.filter(pk__in=keys).values_list("memo", flat=True)) == sorted(
+        f"m{key}" for key in keys
+    )
+
+
+def test_a_deleted_rows_key_is_never_drawn_again(db):
+    [key] = bulk_insert(
+        Person,
+        ("id_number", "name", "birth_date", "sex"),
+        [("320102199001011234", "张三", timezone.localdate().replace(year=1990), "M")],
+    )
+    Person.objects.filter(pk=key).delete()
+
+    assert min(draw_keys(Person, 2)) > key
