@@ -9,11 +9,13 @@ happens: a change written with QuerySet.update() sends no signal.
 from __future__ import annotations
 
 import hashlib
-from functools import cache
+import logging
+from collections.abc import Iterable
+from functools import cache, partial
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache as django_cache
-from django.db import connection
+from django.db import connection, transaction
 from django.utils.translation import gettext_lazy as _
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
@@ -23,6 +25,7 @@ from common.rows import columns, instances
 from insurees.models import Person
 
 User = get_user_model()
+logger = logging.getLogger(__name__)
 
 TOKEN_CACHE_SECONDS = 300
 # The password hash stays out of the cache: deferred, it is read only if used, and save() leaves it.
@@ -37,23 +40,39 @@ def token_cache_key(key: str) -> str:
 class CachedTokenAuthentication(TokenAuthentication):
     def authenticate_credentials(self, key: str):
         cache_key = token_cache_key(key)
-        user = django_cache.get(cache_key)
+        user = _cache_call(django_cache.get, cache_key)
         if user is None:
             user = _user_of_token(key)
             if user is None:
                 raise AuthenticationFailed(_("Invalid token."))
-            django_cache.set(cache_key, user, TOKEN_CACHE_SECONDS)
+            _cache_call(django_cache.set, cache_key, user, TOKEN_CACHE_SECONDS)
         if not user.is_active:
             raise AuthenticationFailed(_("User inactive or deleted."))
         return user, Token(key=key, user=user)
 
 
-def tokens_forget(*, user_id: int | None) -> None:
-    """Drops the cached entries of the user's tokens, so his next call reads him afresh."""
-    if user_id is None:
+def tokens_forget(*, user_id: int | None = None, keys: Iterable[str] = ()) -> None:
+    """Drops the cached entries of these tokens (or of all the user's), now and again when the
+    caller's transaction commits: a request that read the old row just before the commit may have
+    cached it meanwhile."""
+    keys = list(keys)
+    if user_id is not None:
+        keys += Token.objects.filter(user_id=user_id).values_list("key", flat=True)
+    if not keys:
         return
-    keys = Token.objects.filter(user_id=user_id).values_list("key", flat=True)
-    django_cache.delete_many([token_cache_key(key) for key in keys])
+    cache_keys = [token_cache_key(key) for key in keys]
+    _cache_call(django_cache.delete_many, cache_keys)
+    transaction.on_commit(partial(_cache_call, django_cache.delete_many, cache_keys))
+
+
+def _cache_call(method, *args):
+    """The cache is a shortcut: with Redis away, sign-in reads the database, and an entry that could
+    not be dropped expires after TOKEN_CACHE_SECONDS."""
+    try:
+        return method(*args)
+    except Exception:
+        logger.warning("sign-in cache unavailable", exc_info=True)
+        return None
 
 
 def _user_of_token(key: str):

@@ -1,18 +1,17 @@
 """Keeps the authentication cache (accounts/authentication.py) in step with what it holds."""
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from rest_framework.authtoken.models import Token
 
-from accounts.authentication import token_cache_key, tokens_forget
+from accounts.authentication import tokens_forget
 from insurees.models import Person
 
 
 @receiver(post_delete, sender=Token)
 def token_deleted(sender, instance: Token, **kwargs) -> None:
-    cache.delete(token_cache_key(instance.key))
+    tokens_forget(keys=[instance.key])
 
 
 @receiver([post_save, post_delete], sender=settings.AUTH_USER_MODEL)

@@ -311,8 +311,7 @@ def roster_import(
         thread.start()
     for thread in threads:
         thread.join()
-    if failures:
-        raise failures[0]
+    # The chunks that committed stand, failed lane or not; their changes are applied all the same.
     for lane_report in reports:
         report.created += lane_report.created
         report.updated += lane_report.updated
@@ -321,16 +320,23 @@ def roster_import(
     pending = Followups()
     for lane_followups in followups:
         pending.extend(lane_followups)
-    for start in range(0, max(len(pending.changes), len(pending.adjustments)), chunk_size):
-        with transaction.atomic():
-            _apply_followups(
-                Followups(
-                    pending.changes[start : start + chunk_size],
-                    pending.adjustments[start : start + chunk_size],
-                ),
-                report=report,
-            )
+    try:
+        for start in range(0, max(len(pending.changes), len(pending.adjustments)), chunk_size):
+            with transaction.atomic():
+                _apply_followups(
+                    Followups(
+                        pending.changes[start : start + chunk_size],
+                        pending.adjustments[start : start + chunk_size],
+                    ),
+                    report=report,
+                )
+    except Exception:
+        if not failures:
+            raise
+        # The lane's failure (the database went away, say) is the one to report.
     report.bad.sort(key=lambda bad: bad.line)
+    if failures:
+        raise failures[0]
     return report
 
 

@@ -410,9 +410,9 @@ def payments_create_for_person(
     payments_create_for_family, with their refusals in that order; on PostgreSQL all of it in one
     round trip (payments_pay_for_person).
     """
+    _check_year(year)
     numbers = [normalize_id_number(number) for number in beneficiary_id_numbers]
     if connection.vendor == "postgresql":
-        _check_year(year)
         return _settle_for_person_in_database(person=person, id_numbers=numbers, year=year, actor=actor)
     return payments_create_for_family(
         authorizer=authorizer_for(person=person),
@@ -428,8 +428,8 @@ def payment_create_self_for_person(*, person: Person, year: int, actor: Actor) -
     """The signed-in person pays his own resident premium from the richest bound account (the API's
     payments/self/): insuree_get_by_id_number, then payment_create_self, in one round trip on
     PostgreSQL."""
+    _check_year(year)
     if connection.vendor == "postgresql":
-        _check_year(year)
         [payment] = _settle_for_person_in_database(person=person, id_numbers=None, year=year, actor=actor)
         return payment
     return payment_create_self(

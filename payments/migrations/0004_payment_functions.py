@@ -74,6 +74,7 @@ DECLARE
     v_regions text[] := '{}';
     v_amounts integer[] := '{}';
     v_account_id bigint;
+    v_candidates bigint[];
     v_person_id bigint;
     v_email text;
     v_name text;
@@ -149,7 +150,10 @@ BEGIN
             PERFORM payments_refuse('no_premium_rate');
         END IF;
         IF NOT p_today BETWEEN v_rate.collection_start AND v_rate.collection_end THEN
-            PERFORM payments_refuse('outside_collection_period', v_rate.collection_start || ' ' || v_rate.collection_end);
+            PERFORM payments_refuse(
+                'outside_collection_period',
+                to_char(v_rate.collection_start, 'YYYY-MM-DD') || ' ' || to_char(v_rate.collection_end, 'YYYY-MM-DD')
+            );
         END IF;
         IF EXISTS (SELECT 1 FROM payments_payment p
                    WHERE p.beneficiary_id = p_beneficiary_ids[i] AND p.year = p_year AND p.status = 'settled') THEN
@@ -202,22 +206,19 @@ BEGIN
     ELSE
         -- 4b. Self-payment: every candidate account is locked before choosing (a busy richer account is
         -- waited for, never skipped), then the richest pays, the oldest binding first among equals.
-        IF NOT EXISTS (
-            SELECT 1 FROM mutual_aid_binding b JOIN insurees_insuree i ON i.id = b.authorizer_id
-            WHERE b.beneficiary_id = p_beneficiary_ids[1] AND b.status = 'active' AND NOT b.self_pay_paused
-              AND i.status = 'active' AND i.account_id IS NOT NULL
-        ) THEN
+        SELECT array_agg(i.account_id ORDER BY i.account_id) INTO v_candidates
+        FROM mutual_aid_binding b JOIN insurees_insuree i ON i.id = b.authorizer_id
+        WHERE b.beneficiary_id = p_beneficiary_ids[1] AND b.status = 'active' AND NOT b.self_pay_paused
+          AND i.status = 'active' AND i.account_id IS NOT NULL;
+        IF v_candidates IS NULL THEN
             PERFORM payments_refuse('binding_not_found');
         END IF;
         PERFORM 1 FROM ledger_account a
-        WHERE a.id = ANY (ARRAY(
-            SELECT i.account_id FROM mutual_aid_binding b JOIN insurees_insuree i ON i.id = b.authorizer_id
-            WHERE b.beneficiary_id = p_beneficiary_ids[1] AND b.status = 'active' AND NOT b.self_pay_paused
-              AND i.status = 'active' AND i.account_id IS NOT NULL
-            UNION ALL
+        WHERE a.id = ANY (v_candidates || ARRAY(
             SELECT f.id FROM ledger_account f WHERE f.code = 'fund:resident_premium:' || v_regions[1]
         ))
         ORDER BY a.id FOR UPDATE;
+        -- Chosen among the locked accounts only: a binding that qualified since is not waited for.
         SELECT b.id, b.relation, b.authorizer_id, a.id AS account_id, a.balance_fen, i.person_id, p.email,
                p.name, p.id_number
         INTO v_binding
@@ -226,7 +227,7 @@ BEGIN
         JOIN insurees_person p ON p.id = i.person_id
         JOIN ledger_account a ON a.id = i.account_id
         WHERE b.beneficiary_id = p_beneficiary_ids[1] AND b.status = 'active' AND NOT b.self_pay_paused
-          AND i.status = 'active'
+          AND i.status = 'active' AND a.id = ANY (v_candidates)
         ORDER BY a.balance_fen DESC, b.created_at, b.id
         LIMIT 1;
         IF NOT FOUND THEN  -- the last candidate went between the look and the lock

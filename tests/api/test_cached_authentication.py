@@ -95,3 +95,34 @@ def test_the_cache_holds_no_password_hash_and_saving_the_cached_user_keeps_the_p
     cached.save()
     user.refresh_from_db()
     assert (user.first_name, user.password) == ("新", stored_hash)
+
+
+def test_with_the_cache_away_sign_in_reads_the_database(person, monkeypatch):
+    client = client_for(person)
+
+    def away(*args, **kwargs):
+        raise ConnectionError("redis is away")
+
+    for method in ("get", "set", "delete_many"):
+        monkeypatch.setattr(cache, method, away)
+
+    assert client.get("/api/v1/me/").status_code == 200
+    token_of(person).delete()  # the signal cannot reach the cache either; the delete stands
+    assert client.get("/api/v1/me/").status_code == 401
+
+
+def test_an_entry_cached_while_the_change_was_uncommitted_goes_at_the_commit(
+    person, django_capture_on_commit_callbacks
+):
+    client = client_for(person)
+    client.get("/api/v1/me/")
+    key = token_cache_key(token_of(person).key)
+    stale = cache.get(key)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        person.user.is_active = False
+        person.user.save()
+        cache.set(key, stale)  # a request that read the row before the commit caches it again
+
+    assert cache.get(key) is None
+    assert client.get("/api/v1/me/").status_code == 401

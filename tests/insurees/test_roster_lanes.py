@@ -120,6 +120,33 @@ def test_a_lane_that_fails_fails_the_import(transactional_db, monkeypatch):
     assert_money_invariants()
 
 
+def test_the_changes_of_a_healthy_lane_are_applied_when_the_other_lane_fails(transactional_db, monkeypatch):
+    import_rows(*new_roster(), chunk_size=3)
+    residents = {roster.lane_of(ident(n), 2): n for n in range(20, 26)}
+    changed = new_roster()
+    for n in residents.values():
+        changed[changed.index(row(ident(n), name=f"居民{n}", scheme="resident"))] = row(
+            ident(n), name=f"居民{n}", scheme="resident", status="suspended"
+        )
+    chunk = roster._import_chunk
+
+    def fail_in_lane_one(rows, **kwargs):
+        if threading.current_thread().name == "roster-1":
+            raise RuntimeError("the database went away")
+        return chunk(rows, **kwargs)
+
+    monkeypatch.setattr(roster, "_import_chunk", fail_in_lane_one)
+
+    with pytest.raises(RuntimeError, match="went away"):
+        import_rows(*changed, chunk_size=3)
+
+    status = {
+        lane: Insuree.objects.get(person__id_number=ident(n), scheme=Scheme.RESIDENT).status
+        for lane, n in residents.items()
+    }
+    assert status == {0: InsureeStatus.SUSPENDED, 1: InsureeStatus.ACTIVE}
+
+
 def test_a_small_roster_or_one_inside_a_transaction_takes_one_lane(transactional_db, lanes_seen):
     import_rows(row(ident(1), balance="1.00"), row(ident(2)), chunk_size=3)
     with transaction.atomic():  # a dry run: the lanes' own connections could not see its rows
