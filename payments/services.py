@@ -48,6 +48,7 @@ from payments.models import (
 from payments.notifications import notification_email_send
 from payments.outbox import outbox_mark_dispatched, outbox_publish_after_commit
 from payments.postgres import (
+    LOCK_NOT_AVAILABLE,
     enrollments_sync_in_database,
     payments_for_person_in_database,
     payments_settle_in_database,
@@ -59,7 +60,6 @@ MIN_YEAR, MAX_YEAR = 2000, 2100
 # How long a retry waits for its twin (the first request with the same key) to finish, on
 # PostgreSQL, before it answers idempotency_in_flight instead of holding its client any longer.
 IDEMPOTENCY_WAIT_MS = 5_000
-LOCK_NOT_AVAILABLE = "55P03"
 # How many payments one sync transaction takes at most.
 SYNC_BATCH = 500
 

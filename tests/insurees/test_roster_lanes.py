@@ -99,35 +99,9 @@ def test_changes_after_the_lanes_end_bindings_and_adjust_balances_as_one_lane_do
     assert_money_invariants()
 
 
-def test_a_lane_that_fails_fails_the_import(transactional_db, monkeypatch):
-    chunk = roster._import_chunk
-
-    def fail_in_one_lane(rows, **kwargs):
-        if threading.current_thread().name == "roster-1":
-            raise RuntimeError("the database went away")
-        return chunk(rows, **kwargs)
-
-    monkeypatch.setattr(roster, "_import_chunk", fail_in_one_lane)
-
-    with pytest.raises(RuntimeError, match="went away"):
-        import_rows(*new_roster(), chunk_size=3)
-
-    # The other lane's chunks committed, as each chunk commits on its own; a re-run completes the rest.
-    monkeypatch.setattr(roster, "_import_chunk", chunk)
-    report = import_rows(*new_roster(), chunk_size=3)
-    assert report.created + report.unchanged == 15
-    assert counts()["insurees"] == 15
-    assert_money_invariants()
-
-
-def test_the_changes_of_a_healthy_lane_are_applied_when_the_other_lane_fails(transactional_db, monkeypatch):
-    import_rows(*new_roster(), chunk_size=3)
-    residents = {roster.lane_of(ident(n), 2): n for n in range(20, 26)}
-    changed = new_roster()
-    for n in residents.values():
-        changed[changed.index(row(ident(n), name=f"居民{n}", scheme="resident"))] = row(
-            ident(n), name=f"居民{n}", scheme="resident", status="suspended"
-        )
+@pytest.fixture
+def fail_lane_one(monkeypatch):
+    """Makes every chunk of lane 1 fail from then on, as if its connection had gone."""
     chunk = roster._import_chunk
 
     def fail_in_lane_one(rows, **kwargs):
@@ -135,7 +109,31 @@ def test_the_changes_of_a_healthy_lane_are_applied_when_the_other_lane_fails(tra
             raise RuntimeError("the database went away")
         return chunk(rows, **kwargs)
 
-    monkeypatch.setattr(roster, "_import_chunk", fail_in_lane_one)
+    return lambda: monkeypatch.setattr(roster, "_import_chunk", fail_in_lane_one)
+
+
+def test_a_lane_that_fails_fails_the_import(transactional_db, fail_lane_one, monkeypatch):
+    fail_lane_one()
+    with pytest.raises(RuntimeError, match="went away"):
+        import_rows(*new_roster(), chunk_size=3)
+
+    # The other lane's chunks committed, as each chunk commits on its own; a re-run completes the rest.
+    monkeypatch.undo()
+    report = import_rows(*new_roster(), chunk_size=3)
+    assert report.created + report.unchanged == 15
+    assert counts()["insurees"] == 15
+    assert_money_invariants()
+
+
+def test_the_changes_of_a_healthy_lane_are_applied_when_the_other_lane_fails(transactional_db, fail_lane_one):
+    import_rows(*new_roster(), chunk_size=3)
+    residents = {roster.lane_of(ident(n), 2): n for n in range(20, 26)}
+    changed = new_roster()
+    for n in residents.values():
+        changed[changed.index(row(ident(n), name=f"居民{n}", scheme="resident"))] = row(
+            ident(n), name=f"居民{n}", scheme="resident", status="suspended"
+        )
+    fail_lane_one()
 
     with pytest.raises(RuntimeError, match="went away"):
         import_rows(*changed, chunk_size=3)
