@@ -16,6 +16,7 @@ import json
 import logging
 import secrets
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import partial
 
@@ -439,21 +440,26 @@ def payment_create_self_for_person(*, person: Person, year: int, actor: Actor) -
     )
 
 
-@transaction.atomic(durable=True)
 def _settle_for_person_in_database(
     *, person: Person, id_numbers: list[str] | None, year: int, actor: Actor
 ) -> list[Payment]:
-    channel = PaymentChannel.AUTHORIZER if id_numbers is not None else PaymentChannel.SELF
-    payments, replayed = payments_for_person_in_database(
-        person=person,
-        id_numbers=id_numbers,
-        year=year,
-        channel=str(channel),
-        actor=actor,
-        lock_wait_ms=IDEMPOTENCY_WAIT_MS,
-    )
-    if not replayed:
-        _after_settling_in_database(payments, actor)
+    # The function is the whole payment, so on its own its one statement commits it as it returns:
+    # no BEGIN and COMMIT round trips, and no locks held while Python builds the answer. A staff
+    # record must commit with the payment, and inside a transaction a refusal must not abort it, so
+    # those get a transaction (a savepoint) of their own.
+    alone = actor.record is None and not connection.in_atomic_block
+    with nullcontext() if alone else transaction.atomic(durable=True):
+        channel = PaymentChannel.AUTHORIZER if id_numbers is not None else PaymentChannel.SELF
+        payments, replayed = payments_for_person_in_database(
+            person=person,
+            id_numbers=id_numbers,
+            year=year,
+            channel=str(channel),
+            actor=actor,
+            lock_wait_ms=IDEMPOTENCY_WAIT_MS,
+        )
+        if not replayed:
+            _after_settling_in_database(payments, actor)
     return payments
 
 

@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 
 from common.errors import ApplicationError
-from insurees.models import InsureeStatus
-from payments.models import Payment
+from insurees.models import Enrollment, InsureeStatus
+from payments.models import IdempotencyKey, Payment
 from payments.services import (
     fund_account_ensure,
     payment_create_for_relative,
@@ -18,7 +18,7 @@ from payments.services import (
     payments_create_for_person,
 )
 from tests.factories import BindingFactory, EmployeeFactory, PersonFactory, ResidentFactory, id_number_for
-from tests.payments.invariants import Snapshot
+from tests.payments.invariants import Snapshot, assert_money_invariants
 
 
 def refused_code(call) -> tuple[str, str | None]:
@@ -159,3 +159,46 @@ def test_the_whole_request_is_one_statement_on_postgresql(
 
     with django_assert_num_queries(expected):
         payments_create_for_person(person=person, beneficiary_id_numbers=[number], year=year, actor=actor)
+
+
+@pytest.mark.postgres
+def test_outside_a_transaction_the_call_is_the_payments_own_transaction(
+    transactional_db, family, year, actor_for
+):
+    """No BEGIN and COMMIT around it: the function's one statement commits the payment as it returns,
+    and the after-commit work (the outbox's drain) follows at once."""
+    seen, actor = [], actor_for()
+
+    def watch(execute, sql, params, many, context):
+        seen.append((sql.split("(")[0], context["connection"].in_atomic_block))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(watch):
+        [payment] = payments_create_for_person(
+            person=family.authorizer.person,
+            beneficiary_id_numbers=[family.beneficiary.person.id_number],
+            year=year,
+            actor=actor,
+        )
+
+    assert seen[0] == ("SELECT * FROM payments_pay_for_person", False)
+    assert seen[1][0] == "SELECT * FROM payments_sync_enrollments"  # the drain, run eagerly here
+    assert Payment.objects.get().pk == payment.pk
+    assert_money_invariants()
+
+
+@pytest.mark.postgres
+def test_outside_a_transaction_a_refusal_leaves_nothing_behind(transactional_db, rate, year, actor_for):
+    """The enrollment the function creates before it finds the balance short goes with the refused
+    statement, and the connection serves the next request."""
+    binding = BindingFactory(authorizer=EmployeeFactory(balance_fen=100))
+    key_owner = actor_for()
+
+    code, _ = refused_code(
+        lambda: payment_create_self_for_person(person=binding.beneficiary.person, year=year, actor=key_owner)
+    )
+
+    assert code == "insufficient_balance"
+    assert not Enrollment.objects.filter(insuree=binding.beneficiary, year=year).exists()
+    assert not IdempotencyKey.objects.filter(user=key_owner.user).exists()
+    assert Payment.objects.count() == 0
