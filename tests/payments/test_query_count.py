@@ -81,3 +81,15 @@ def test_a_retry_with_the_same_key_is_cheaper_still(year, actor_for, django_asse
         payment_create_for_relative(
             authorizer=binding.authorizer, beneficiary=binding.beneficiary, year=year, actor=actor
         )
+
+
+@pytest.mark.postgres
+def test_the_payment_functions_plan_each_statement_once_per_connection(db):
+    """With custom plans, every payment planned its statements again (migration 0006 of payments). A
+    function created again loses the setting unless it says so itself: this test then fails."""
+    functions = ["payments_pay", "payments_pay_for_person", "payments_sync_enrollments"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT proname, proconfig FROM pg_proc WHERE proname = ANY (%s)", [functions])
+        settings = dict(cursor.fetchall())
+
+    assert settings == {name: ["plan_cache_mode=force_generic_plan"] for name in functions}
