@@ -1,6 +1,7 @@
 import csv
 import datetime
 import io
+from contextlib import closing
 
 from django.conf import settings
 from django.http import StreamingHttpResponse
@@ -25,6 +26,7 @@ from staff.selectors import (
     person_detail,
     reconcile,
     review_totals,
+    rows_streamed,
 )
 from staff.services import (
     counter_binding_create,
@@ -299,24 +301,26 @@ def review_csv_response(payments) -> StreamingHttpResponse:
         yield buffer.getvalue()  # the header at once, before the query's first rows
         buffer.seek(0)
         buffer.truncate()
-        for count, (reference, created_at, *middle, amount_fen, beneficiary, authorizer) in enumerate(
-            columns.iterator(chunk_size=CSV_CHUNK_ROWS), start=1
-        ):
-            local = created_at.astimezone(local_zone).isoformat()
-            writer.writerow(
-                (
-                    reference,
-                    local,
-                    *middle,
-                    f"{amount_fen // 100}.{amount_fen % 100:02d}",
-                    beneficiary,
-                    authorizer,
+        # Closed with the response: a download broken off ends the stream's transaction at once.
+        with closing(rows_streamed(columns, chunk_size=CSV_CHUNK_ROWS)) as streamed:
+            for count, (reference, created_at, *middle, amount_fen, beneficiary, authorizer) in enumerate(
+                streamed, start=1
+            ):
+                local = created_at.astimezone(local_zone).isoformat()
+                writer.writerow(
+                    (
+                        reference,
+                        local,
+                        *middle,
+                        f"{amount_fen // 100}.{amount_fen % 100:02d}",
+                        beneficiary,
+                        authorizer,
+                    )
                 )
-            )
-            if count % CSV_CHUNK_ROWS == 0:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
+                if count % CSV_CHUNK_ROWS == 0:
+                    yield buffer.getvalue()
+                    buffer.seek(0)
+                    buffer.truncate()
         yield buffer.getvalue()
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from django.db import connection, transaction
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -59,6 +61,21 @@ def expenditure_review(*, filters: ReviewFilters) -> QuerySet[Payment]:
         if getattr(filters, name):
             payments = payments.filter(**{name: getattr(filters, name)})
     return payments.select_related("beneficiary__person", "authorizer__person").order_by("-created_at", "-pk")
+
+
+def rows_streamed(queryset: QuerySet, *, chunk_size: int) -> Iterator[tuple]:
+    """The queryset's rows, fetched `chunk_size` at a time from one snapshot: memory stays flat.
+
+    In a transaction of its own, so that PostgreSQL streams the cursor's rows as they are fetched
+    (outside one, Django holds the cursor, and PostgreSQL first computes every row). The planner is
+    told every row will be read: by default it plans a cursor for its first tenth, and over a million
+    payments it chose an index lookup per row and join, three times slower in all.
+    """
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL cursor_tuple_fraction = 1")
+        yield from queryset.iterator(chunk_size=chunk_size)
 
 
 def review_totals(*, payments: QuerySet[Payment]) -> dict:
