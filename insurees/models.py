@@ -51,7 +51,8 @@ class Person(models.Model):
 class Insuree(models.Model):
     """One person's registration in one scheme; the employee one owns the personal account."""
 
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="insurances")
+    # Indexed as the first column of one_insuree_per_person_scheme.
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="insurances", db_index=False)
     scheme = models.CharField(_("scheme"), max_length=16, choices=Scheme.choices)
     region_code = models.CharField(
         _("pooling region"), max_length=6, validators=[validate_pooling_region_code]
@@ -87,7 +88,8 @@ class Insuree(models.Model):
 class Enrollment(models.Model):
     """A resident's registration for one coverage year; paid once the payment has synced."""
 
-    insuree = models.ForeignKey(Insuree, on_delete=models.PROTECT, related_name="enrollments")
+    # Indexed as the first column of one_enrollment_per_insuree_year.
+    insuree = models.ForeignKey(Insuree, on_delete=models.PROTECT, related_name="enrollments", db_index=False)
     year = models.PositiveSmallIntegerField(_("year"))
     paid = models.BooleanField(_("paid"), default=False)
     # The payment that paid it (payments.Payment id); a plain id keeps insurees free of payments.

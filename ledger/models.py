@@ -55,7 +55,8 @@ class Transaction(models.Model):
 
 class Entry(models.Model):
     transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="entries")
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
+    # Indexed as the first column of entry_account_time.
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries", db_index=False)
     amount_fen = models.BigIntegerField(_("amount (fen)"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

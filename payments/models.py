@@ -27,10 +27,14 @@ class Payment(models.Model):
     reference = models.CharField(_("reference"), max_length=32, unique=True)
     year = models.PositiveSmallIntegerField(_("year"))
     amount_fen = models.PositiveIntegerField(_("amount (fen)"))
+    # No index of their own on these three columns: each leads a composite index below, which serves
+    # every lookup a single-column one would, and a payment writes one index entry fewer for each.
     beneficiary = models.ForeignKey(
-        "insurees.Insuree", on_delete=models.PROTECT, related_name="payments_received"
+        "insurees.Insuree", on_delete=models.PROTECT, related_name="payments_received", db_index=False
     )
-    authorizer = models.ForeignKey("insurees.Insuree", on_delete=models.PROTECT, related_name="payments_made")
+    authorizer = models.ForeignKey(
+        "insurees.Insuree", on_delete=models.PROTECT, related_name="payments_made", db_index=False
+    )
     binding = models.ForeignKey("mutual_aid.Binding", on_delete=models.PROTECT, related_name="payments")
     region_code = models.CharField(_("pooling region"), max_length=6)
     relation = models.CharField(_("relation"), max_length=32, choices=Relation.choices)
@@ -46,7 +50,7 @@ class Payment(models.Model):
     )
     counter_id = models.CharField(_("counter"), max_length=32, blank=True)
     verification_code = models.CharField(_("verification code"), max_length=16)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     enrollment_synced_at = models.DateTimeField(_("enrollment synced at"), null=True, blank=True)
 
     refund_transaction = models.OneToOneField(
@@ -80,7 +84,7 @@ class Payment(models.Model):
         indexes = [
             models.Index(fields=["authorizer", "-created_at"], name="payment_authorizer_time"),
             models.Index(fields=["beneficiary", "-created_at"], name="payment_beneficiary_time"),
-            # The review's order, newest first: its pages and its CSV stream straight off this index.
+            # The review's order, newest first: its pages read straight off this index.
             models.Index(fields=["-created_at", "-id"], name="payment_newest_first"),
         ]
 
@@ -95,7 +99,10 @@ class Payment(models.Model):
 class IdempotencyKey(models.Model):
     """A paying request's key, scoped to the caller, written in the payment's own transaction."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # Indexed as the first column of one_idempotency_key_per_user.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     key = models.CharField(max_length=255)
     fingerprint = models.CharField(max_length=64)
     # One key may pay for a whole family at once, so the key points at payments, not one payment.
@@ -135,7 +142,10 @@ class OutboxMessage(models.Model):
 class Notification(models.Model):
     """An in-app message to a person, e.g. each debit of his personal account."""
 
-    person = models.ForeignKey("insurees.Person", on_delete=models.CASCADE, related_name="notifications")
+    # Indexed as the first column of notification_person_time.
+    person = models.ForeignKey(
+        "insurees.Person", on_delete=models.CASCADE, related_name="notifications", db_index=False
+    )
 
     class Kind(models.TextChoices):
         DEBIT = "debit", _("Debit")

@@ -1,0 +1,34 @@
+"""A migration operation the apps share."""
+
+from __future__ import annotations
+
+from django.db import migrations
+
+
+def drop_indexes_led_by_composites(*indexes: tuple[str, str]) -> migrations.RunPython:
+    """Drops the single-column indexes of these (table, column) pairs, each the leading column of a
+    composite index on the same table, which serves every lookup the single one served.
+
+    Only the indexes: Django's own AlterField (db_index=False) would also drop and add each foreign
+    key again, checking every row of a large table while it holds it locked. Pair it with that
+    AlterField as the state operation of a SeparateDatabaseAndState.
+    """
+
+    def forward(apps, schema_editor):
+        for table, column in indexes:
+            schema_editor.execute(f"DROP INDEX IF EXISTS {_quoted_name(schema_editor, table, column)}")
+
+    def backward(apps, schema_editor):
+        quote = schema_editor.quote_name
+        for table, column in indexes:
+            schema_editor.execute(
+                f"CREATE INDEX IF NOT EXISTS {_quoted_name(schema_editor, table, column)} "
+                f"ON {quote(table)} ({quote(column)})"
+            )
+
+    return migrations.RunPython(forward, backward)
+
+
+def _quoted_name(schema_editor, table: str, column: str) -> str:
+    # The name Django gave the index when it created it for the field.
+    return schema_editor.quote_name(schema_editor._create_index_name(table, [column]))
