@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import re
 from dataclasses import dataclass
+from operator import mul
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -14,7 +15,10 @@ PROVINCE_CODES = frozenset(
     {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46}
     | {50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82}
 )
-_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+# Each ASCII digit's byte is its value plus ord("0"): the weighted sum of the bytes, less this, is the
+# weighted sum of the digits, computed without a Python call per digit (a roster checks millions).
+_ZEROS = ord("0") * sum(_WEIGHTS)
 _CHECK_CHARS = "10X98765432"
 _SHAPE = re.compile(r"^[1-9][0-9]{16}[0-9X]$")
 EARLIEST_BIRTH = datetime.date(1900, 1, 1)
@@ -27,8 +31,9 @@ class IdNumberFacts:
 
 
 def check_character(first_17: str) -> str:
-    total = sum(int(digit) * weight for digit, weight in zip(first_17, _WEIGHTS, strict=True))
-    return _CHECK_CHARS[total % 11]
+    if len(first_17) != len(_WEIGHTS) or not (first_17.isascii() and first_17.isdigit()):
+        raise ValueError(f"not 17 digits: {first_17!r}")
+    return _CHECK_CHARS[(sum(map(mul, first_17.encode(), _WEIGHTS)) - _ZEROS) % 11]
 
 
 def normalize_id_number(value: str) -> str:

@@ -113,10 +113,12 @@ class CsvRecord:
 
 def csv_records(*, file: TextIO, columns: tuple[str, ...]) -> Iterator[CsvRecord]:
     """Every data row with its line number; raises RosterFileError when the file cannot be read."""
-    reader = csv.DictReader(file)
+    # A plain reader, each record zipped once: csv.DictReader's dict per row, built again to strip
+    # it, had cost a tenth of reading a roster.
+    reader = csv.reader(file)
     try:
         try:
-            header = [name.strip().lstrip("\ufeff") for name in reader.fieldnames or []]
+            header = [name.strip().lstrip("\ufeff") for name in next(reader, [])]
         except csv.Error as error:
             raise RosterFileError(str(error)) from error
         missing = [column for column in columns if column not in header]
@@ -125,18 +127,17 @@ def csv_records(*, file: TextIO, columns: tuple[str, ...]) -> Iterator[CsvRecord
                 _("The header lacks the columns %(missing)s; expected %(expected)s.")
                 % {"missing": ", ".join(missing), "expected": ",".join(columns)}
             )
-        reader.fieldnames = header
-        for record in reader:
-            extra = record.pop(None, None) or []  # type: ignore[call-overload]
-            if extra or None in record.values():
-                found = sum(value is not None for value in record.values()) + len(extra)
+        for row in reader:
+            if not row:
+                continue  # a blank line
+            if len(row) != len(header):
                 error = _("expected %(expected)d fields, found %(found)d") % {
                     "expected": len(header),
-                    "found": found,
+                    "found": len(row),
                 }
                 yield CsvRecord(reader.line_num, {}, error)
                 continue
-            yield CsvRecord(reader.line_num, {key: value.strip() for key, value in record.items()})
+            yield CsvRecord(reader.line_num, dict(zip(header, map(str.strip, row), strict=True)))
     except UnicodeDecodeError as error:
         raise RosterFileError(_("The file is not UTF-8 text.")) from error
     except csv.Error as error:
@@ -193,7 +194,7 @@ def insuree_row_parse(line: int, record: dict[str, str]) -> RosterRow:
     name = record["name"]
     if not name:
         raise RowError(_("name: the name is empty"))
-    if len(name) > 64 or any(not character.isprintable() for character in name):
+    if len(name) > 64 or not name.isprintable():
         raise RowError(_("name: not a plausible name"))
     scheme = _choice(record["scheme"], SCHEMES, "scheme")
     region_code = _validated(validate_pooling_region_code, record["region_code"], "region_code")

@@ -64,3 +64,25 @@ def test_lowercase_x_is_accepted_as_the_check_character():
     assert check_character(first_17) == "X"
 
     assert parse_id_number(first_17 + "x").sex == "F"
+
+
+@given(st.text(alphabet="0123456789", min_size=17, max_size=17))
+def test_the_check_character_is_iso_7064_mod_11_2(first_17):
+    weights = [2 ** (17 - i) % 11 for i in range(17)]  # the standard's weights, derived, not copied
+    total = sum(int(digit) * weight for digit, weight in zip(first_17, weights, strict=True))
+
+    assert check_character(first_17) == "10X98765432"[total % 11]
+
+
+@pytest.mark.parametrize(
+    "first_17",
+    [
+        "1101051949010112",  # 16 digits
+        "110105194901011234",  # 18
+        "1101051949010112X",  # 17 characters, one not a digit
+        "\u0661" * 17,  # 17 digits, not ASCII ones
+    ],
+)
+def test_the_check_character_wants_seventeen_ascii_digits(first_17):
+    with pytest.raises(ValueError, match="17 digits"):
+        check_character(first_17)
