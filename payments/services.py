@@ -445,8 +445,9 @@ def _settle_for_person_in_database(
 ) -> list[Payment]:
     # The function is the whole payment, so on its own its one statement commits it as it returns:
     # no BEGIN and COMMIT round trips, and no locks held while Python builds the answer. A staff
-    # record must commit with the payment, and inside a transaction a refusal must not abort it, so
-    # those get a transaction (a savepoint) of their own.
+    # record must commit with the payment, so it gets a transaction. Inside a caller's transaction a
+    # payment refuses to run (durable), as every payment does; a test's transaction is the exception,
+    # and there the payment takes a savepoint, so that a refusal leaves the test's transaction usable.
     alone = actor.record is None and not connection.in_atomic_block
     with nullcontext() if alone else transaction.atomic(durable=True):
         channel = PaymentChannel.AUTHORIZER if id_numbers is not None else PaymentChannel.SELF

@@ -6,7 +6,7 @@ import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from django.db import connection, transaction
+from django.db import connections
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -64,18 +64,25 @@ def expenditure_review(*, filters: ReviewFilters) -> QuerySet[Payment]:
 
 
 def rows_streamed(queryset: QuerySet, *, chunk_size: int) -> Iterator[tuple]:
-    """The queryset's rows, fetched `chunk_size` at a time from one snapshot: memory stays flat.
+    """The queryset's rows, fetched `chunk_size` at a time: memory stays flat.
 
-    In a transaction of its own, so that PostgreSQL streams the cursor's rows as they are fetched
-    (outside one, Django holds the cursor, and PostgreSQL first computes every row). The planner is
-    told every row will be read: by default it plans a cursor for its first tenth, and over a million
-    payments it chose an index lookup per row and join, three times slower in all.
+    Outside a transaction Django holds the cursor: PostgreSQL computes every row up front, from one
+    snapshot, and the download then reads them with no transaction open, no lock and no snapshot
+    held, however slowly the client reads. The planner is told every row will be read: by default it
+    plans a cursor for its first tenth, which over a million payments meant an index lookup per row
+    and join, three times slower in all.
     """
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL cursor_tuple_fraction = 1")
+    connection = connections[queryset.db]
+    if connection.vendor != "postgresql":
         yield from queryset.iterator(chunk_size=chunk_size)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET cursor_tuple_fraction = 1")
+    try:
+        yield from queryset.iterator(chunk_size=chunk_size)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET cursor_tuple_fraction")
 
 
 def review_totals(*, payments: QuerySet[Payment]) -> dict:

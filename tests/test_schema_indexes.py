@@ -1,5 +1,6 @@
-"""No index of the portal's tables repeats the leading column of another: every insert writes each
-index, and a payment had written four it never read (migration 0007 of payments and its siblings)."""
+"""No index of the portal's tables repeats the leading columns of another: every insert writes each
+index, and a payment had written eight entries into such indexes (migration 0007 of payments and its
+siblings)."""
 
 import pytest
 from django.apps import apps
@@ -9,7 +10,8 @@ pytestmark = pytest.mark.postgres
 
 PORTAL_APPS = {"accounts", "insurees", "ledger", "mutual_aid", "payments", "staff"}
 
-# A plain b-tree index whose columns begin another b-tree index on the same table (neither partial).
+# A plain b-tree index whose columns begin (or are) another b-tree index's on the same table, with the
+# same operator classes; neither partial.
 LED_BY_ANOTHER = """
     SELECT t.relname, i.relname, c.relname
     FROM pg_index x
@@ -18,10 +20,12 @@ LED_BY_ANOTHER = """
     JOIN pg_am a ON a.oid = i.relam AND a.amname = 'btree'
     JOIN pg_index y ON y.indrelid = x.indrelid AND y.indexrelid <> x.indexrelid
     JOIN pg_class c ON c.oid = y.indexrelid
+    JOIN pg_am b ON b.oid = c.relam AND b.amname = 'btree'
     WHERE t.relname = ANY (%s) AND NOT x.indisunique AND x.indpred IS NULL AND y.indpred IS NULL
-      AND x.indexprs IS NULL AND x.indnatts < y.indnatts
-      AND (y.indkey::int2[])[0:x.indnatts - 1] = (x.indkey::int2[])[0:x.indnatts - 1]
-      AND (y.indclass::oid[])[0:x.indnatts - 1] = (x.indclass::oid[])[0:x.indnatts - 1]
+      AND x.indexprs IS NULL AND y.indexprs IS NULL AND x.indnkeyatts <= y.indnkeyatts
+      AND (y.indkey::int2[])[0:x.indnkeyatts - 1] = (x.indkey::int2[])[0:x.indnkeyatts - 1]
+      AND (y.indclass::oid[])[0:x.indnkeyatts - 1] = (x.indclass::oid[])[0:x.indnkeyatts - 1]
+      AND (y.indcollation::oid[])[0:x.indnkeyatts - 1] = (x.indcollation::oid[])[0:x.indnkeyatts - 1]
 """
 
 

@@ -8,6 +8,8 @@ from common.migration_ops import drop_indexes_led_by_composites
 
 
 class Migration(migrations.Migration):
+    atomic = False  # the indexes go CONCURRENTLY on PostgreSQL
+
     dependencies = [
         ("ledger", "0002_entries_append_only"),
     ]

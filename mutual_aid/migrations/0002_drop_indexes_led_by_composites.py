@@ -8,6 +8,8 @@ from common.migration_ops import drop_indexes_led_by_composites
 
 
 class Migration(migrations.Migration):
+    atomic = False  # the indexes go CONCURRENTLY on PostgreSQL
+
     dependencies = [
         ("insurees", "0003_drop_indexes_led_by_composites"),
         ("mutual_aid", "0001_initial"),

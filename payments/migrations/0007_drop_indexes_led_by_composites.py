@@ -9,6 +9,8 @@ from common.migration_ops import drop_indexes_led_by_composites
 
 
 class Migration(migrations.Migration):
+    atomic = False  # the indexes go CONCURRENTLY on PostgreSQL
+
     dependencies = [
         ("insurees", "0003_drop_indexes_led_by_composites"),
         ("payments", "0006_payment_functions_generic_plans"),

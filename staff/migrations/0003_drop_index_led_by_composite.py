@@ -9,6 +9,8 @@ from common.migration_ops import drop_indexes_led_by_composites
 
 
 class Migration(migrations.Migration):
+    atomic = False  # the indexes go CONCURRENTLY on PostgreSQL
+
     dependencies = [
         ("staff", "0002_audit_append_only"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -202,3 +202,19 @@ def test_outside_a_transaction_a_refusal_leaves_nothing_behind(transactional_db,
     assert not Enrollment.objects.filter(insuree=binding.beneficiary, year=year).exists()
     assert not IdempotencyKey.objects.filter(user=key_owner.user).exists()
     assert Payment.objects.count() == 0
+
+
+@pytest.mark.postgres
+def test_outside_a_transaction_a_key_replays_its_payment(transactional_db, family, year, actor_for):
+    actor, number = actor_for(), family.beneficiary.person.id_number
+
+    [first] = payments_create_for_person(
+        person=family.authorizer.person, beneficiary_id_numbers=[number], year=year, actor=actor
+    )
+    [again] = payments_create_for_person(
+        person=family.authorizer.person, beneficiary_id_numbers=[number], year=year, actor=actor
+    )
+
+    assert (again.pk, again.reference) == (first.pk, first.reference)
+    assert Payment.objects.count() == 1
+    assert_money_invariants()
