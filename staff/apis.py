@@ -301,7 +301,7 @@ def review_csv_response(payments) -> StreamingHttpResponse:
         yield buffer.getvalue()  # the header at once, before the query's first rows
         buffer.seek(0)
         buffer.truncate()
-        # Closed with the response: a download broken off ends the stream's transaction at once.
+        # Closed with the response: a download broken off puts the planner's setting back at once.
         with closing(rows_streamed(columns, chunk_size=CSV_CHUNK_ROWS)) as streamed:
             for count, (reference, created_at, *middle, amount_fen, beneficiary, authorizer) in enumerate(
                 streamed, start=1
