@@ -3,7 +3,8 @@
 The world is Jiangsu-like: 13 cities (pooling regions), a province-wide binding scope, families that
 are not exclusive (so a resident may have two or three authorizers). For N insurees:
 
-- 0.3 N employees, each with a personal account credited by an opening-balance ledger transaction;
+- 0.3 N employees, each with a personal account credited by an opening-balance ledger transaction
+  (a hundred accounts to a transaction, as a roster import posts them);
   0.7 N residents; every person has a valid ID number (insurees.id_numbers.make_id_number);
 - N/2 active bindings, signed on the current pledge; 84 % of bound residents have one authorizer,
   the rest two or three;
@@ -93,6 +94,7 @@ def generate(world: World) -> None:  # noqa: C901, PLR0912, PLR0915 - one straig
     from insurees.management.commands.seed_demo import PLEDGE_EN, PLEDGE_ZH
     from insurees.models import Insuree, PremiumRate, RegionPolicy
     from insurees.staff_accounts import staff_user_create
+    from ledger.services import OPENINGS_PER_TRANSACTION
     from mutual_aid.models import Pledge
 
     started = time.monotonic()
@@ -228,13 +230,17 @@ def generate(world: World) -> None:  # noqa: C901, PLR0912, PLR0915 - one straig
     balance = list(opening)
     fund_balance = dict.fromkeys(CITIES, 0)
 
-    # ledger rows: openings first (transaction id = e + 1), then payments and refunds in time order
+    # ledger rows: openings first, as a roster import posts them (OPENINGS_PER_TRANSACTION accounts
+    # to a transaction), then payments and refunds in time order
     txn_rows: list[tuple] = []
     entry_rows: list[tuple] = []
-    for e in range(E):
-        txn_rows.append((e + 1, "opening balance", "", opened, None))
-        entry_rows.append((len(entry_rows) + 1, e + 1, acc_external, -opening[e], opened))
-        entry_rows.append((len(entry_rows) + 1, e + 1, acc_personal0 + e, opening[e], opened))
+    for first in range(0, E, OPENINGS_PER_TRANSACTION):
+        txn = len(txn_rows) + 1
+        batch = range(first, min(first + OPENINGS_PER_TRANSACTION, E))
+        txn_rows.append((txn, "opening balance", "", opened, None))
+        entry_rows.append((len(entry_rows) + 1, txn, acc_external, -sum(opening[e] for e in batch), opened))
+        for e in batch:
+            entry_rows.append((len(entry_rows) + 1, txn, acc_personal0 + e, opening[e], opened))
 
     ledger_events = [(when, 0, n) for n, (when, *_rest) in enumerate(events)]
     ledger_events += [(ev[5], 1, n) for n, ev in enumerate(events) if ev[5] is not None]

@@ -1,8 +1,26 @@
-"""A migration operation the apps share."""
+"""Migration operations the apps share."""
 
 from __future__ import annotations
 
+from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db import migrations
+
+
+class AddIndexConcurrentlyOnPostgres(AddIndexConcurrently):
+    """AddIndex that builds the index CONCURRENTLY on PostgreSQL, so that writes to a large table
+    go on while it is built (the migration needs `atomic = False`); elsewhere a plain AddIndex."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+        else:
+            migrations.AddIndex.database_forwards(self, app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+        else:
+            migrations.AddIndex.database_backwards(self, app_label, schema_editor, from_state, to_state)
 
 
 def drop_indexes_led_by_composites(*indexes: tuple[str, str]) -> migrations.RunPython:

@@ -7,6 +7,7 @@ from collections import defaultdict
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import ApplicationError
@@ -87,7 +88,9 @@ def personal_accounts_funded(*, account_ids: list[int]) -> dict[int, int]:
     roster adjustments): the figure a roster's balance is compared with.
 
     Two index lookups, whatever the size of the ledger: the accounts' own entries, then which of
-    their transactions have the fund on the other side (the fund's own entries are never scanned).
+    their transactions have the fund on the other side, one probe each of (transaction, account). A
+    roster's openings share a transaction a hundred accounts at a time, whose other entries are never
+    read; nor are the fund's own entries scanned.
     """
     if not account_ids:
         return {}
@@ -97,14 +100,14 @@ def personal_accounts_funded(*, account_ids: list[int]) -> dict[int, int]:
             "transaction_id", "account_id", "amount_fen"
         )
     )
-    # Filtered here, not in SQL, so the plan can only be the lookup by transaction.
-    from_fund = {
-        txn
-        for txn, account_id in Entry.objects.filter(
-            transaction_id__any_of={txn for txn, _account, _amount in entries}
-        ).values_list("transaction_id", "account_id")
-        if account_id == source.pk
-    }
+    # The fund's key is written into the statement, not bound: a prepared statement's plan for any
+    # account at all would walk the fund's own entries, one per opening where openings are not shared.
+    fund = RawSQL(str(int(source.pk)), ())  # noqa: S611 - an integer key of our own
+    from_fund = set(
+        Entry.objects.filter(
+            transaction_id__any_of={txn for txn, _account, _amount in entries}, account_id=fund
+        ).values_list("transaction_id", flat=True)
+    )
     funded: dict[int, int] = defaultdict(int)
     for txn, account_id, amount_fen in entries:
         if txn in from_fund:

@@ -54,7 +54,10 @@ class Transaction(models.Model):
 
 
 class Entry(models.Model):
-    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="entries")
+    # Indexed as the first column of entry_transaction_account.
+    transaction = models.ForeignKey(
+        Transaction, on_delete=models.PROTECT, related_name="entries", db_index=False
+    )
     # Indexed as the first column of entry_account_time.
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries", db_index=False)
     amount_fen = models.BigIntegerField(_("amount (fen)"))
@@ -64,7 +67,12 @@ class Entry(models.Model):
         verbose_name = _("ledger entry")
         verbose_name_plural = _("ledger entries")
         constraints = [models.CheckConstraint(condition=~Q(amount_fen=0), name="entry_amount_fen_non_zero")]
-        indexes = [models.Index(fields=["account", "created_at"], name="entry_account_time")]
+        indexes = [
+            models.Index(fields=["account", "created_at"], name="entry_account_time"),
+            # Whether an account is on a transaction's side, without reading its other entries: an
+            # opening transaction credits a hundred accounts (insurees.services.personal_accounts_funded).
+            models.Index(fields=["transaction", "account"], name="entry_transaction_account"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.account_id}: {self.amount_fen}"

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from common.bulk import bulk_insert, draw_keys
 from insurees.models import Person
-from ledger.models import Account, AccountKind, Transaction
+from ledger.models import Account, AccountKind, Entry, Transaction
 
 
 def test_rows_go_in_with_the_models_defaults_and_their_keys_come_back_in_order(db):
@@ -47,3 +47,22 @@ def test_a_deleted_rows_key_is_never_drawn_again(db):
     Person.objects.filter(pk=key).delete()
 
     assert min(draw_keys(Person, 2)) > key
+
+
+def test_rows_whose_keys_nobody_needs_take_the_tables_own(db):
+    transactions = bulk_insert(Transaction, ("memo",), [("a",), ("b",)])
+
+    returned = bulk_insert(
+        Entry,
+        ("transaction_id", "account_id", "amount_fen"),
+        [(transactions[0], _account("x"), -5), (transactions[0], _account("y"), 5)],
+        keys=False,
+    )
+
+    assert returned == []
+    assert sorted(Entry.objects.values_list("amount_fen", flat=True)) == [-5, 5]
+    assert len(set(Entry.objects.values_list("pk", flat=True))) == 2
+
+
+def _account(code: str) -> int:
+    return Account.objects.create(code=code, kind=AccountKind.EXTERNAL).pk

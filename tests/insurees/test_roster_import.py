@@ -5,6 +5,7 @@ and chunking are also driven directly through `insurees.roster` where that is sh
 """
 
 import datetime
+import gc
 import io
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from common.errors import ApplicationError
+from insurees.management.commands import import_insurees
 from insurees.models import Insuree, InsureeStatus, Person, PremiumRate, RegionPolicy, Scheme
 from insurees.roster import (
     INSUREE_COLUMNS,
@@ -32,6 +34,7 @@ from insurees.services import (
     insuree_register,
     person_create,
     personal_account_set_funded,
+    personal_accounts_funded,
     premium_rate_set,
     region_policy_set,
 )
@@ -154,13 +157,13 @@ def test_a_new_roster_creates_persons_insurees_and_personal_accounts_holding_the
     assert_money_invariants()
 
 
-def test_opening_balances_go_through_the_ledger_one_balanced_transaction_per_funded_account(db):
+def test_opening_balances_go_through_the_ledger_in_one_balanced_transaction_the_accounts_share(db):
     numbers = [ident(n) for n in range(1, 5)]
 
     report = import_rows(
         row(numbers[0], balance="100"),
         row(numbers[1], balance="0.5"),
-        row(numbers[2], balance="0"),  # opens at zero: no transaction
+        row(numbers[2], balance="0"),  # opens at zero: no entry
         row(numbers[3]),  # no balance given: opens at zero
     )
 
@@ -170,10 +173,42 @@ def test_opening_balances_go_through_the_ledger_one_balanced_transaction_per_fun
     for number in numbers:
         account = employee_of(number).account
         assert account_balance_from_entries(account=account) == account.balance_fen
-    assert list(Transaction.objects.values_list("memo", flat=True)) == [OPENING_BALANCE_MEMO] * 2
+    opening = Transaction.objects.get()
     source = employee_contributions_account()
+    assert opening.memo == OPENING_BALANCE_MEMO
+    assert sorted(opening.entries.values_list("account_id", "amount_fen")) == sorted(
+        [
+            (source.pk, -10_050),
+            (employee_of(numbers[0]).account_id, 10_000),
+            (employee_of(numbers[1]).account_id, 50),
+        ]
+    )
     assert (source.kind, source.balance_fen) == (AccountKind.EXTERNAL, -10_050)
     assert account_balance_from_entries(account=source) == -10_050
+    assert_money_invariants()
+
+
+def test_a_changed_balance_after_a_shared_opening_adjusts_that_account_alone(db):
+    numbers = [ident(n) for n in range(1, 4)]
+    import_rows(*(row(number, balance="100") for number in numbers))
+    accounts = [employee_of(number).account_id for number in numbers]
+    assert personal_accounts_funded(account_ids=accounts) == dict.fromkeys(accounts, 10_000)
+
+    report = import_rows(
+        row(numbers[0], balance="100"), row(numbers[1], balance="80"), row(numbers[2], balance="100")
+    )
+
+    assert (report.updated, report.unchanged, report.bad) == (1, 2, [])
+    assert [employee_of(number).account.balance_fen for number in numbers] == [10_000, 8_000, 10_000]
+    assert personal_accounts_funded(account_ids=accounts) == {
+        accounts[0]: 10_000,
+        accounts[1]: 8_000,
+        accounts[2]: 10_000,
+    }
+    assert list(Transaction.objects.values_list("memo", flat=True).order_by("pk")) == [
+        OPENING_BALANCE_MEMO,
+        ROSTER_ADJUSTMENT_MEMO,
+    ]
     assert_money_invariants()
 
 
@@ -260,6 +295,27 @@ def test_a_person_watching_the_command_gets_a_progress_bar_on_stderr(db, tmp_pat
 
     assert "2 created" in stdout.getvalue()
     assert "2/2" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("good", [True, False], ids=["imported", "refused"])
+def test_the_command_imports_with_the_cycle_collector_paused_and_restarts_it(db, tmp_path, monkeypatch, good):
+    path = write_csv(tmp_path, row(ident(1)) if good else row(wrong_check_digit(ident(1))))
+    collecting: list[bool] = []
+
+    def importer(**options):
+        collecting.append(gc.isenabled())
+        return roster_file_import(**options)
+
+    monkeypatch.setattr(import_insurees.Command, "importer", staticmethod(importer))
+    assert gc.isenabled()
+
+    if good:
+        run("import_insurees", path)
+    else:
+        run_refused("import_insurees", path)
+
+    assert collecting == [False]
+    assert gc.isenabled()
 
 
 def test_a_person_listed_in_both_schemes_is_created_once(db):
@@ -1058,6 +1114,29 @@ def test_personal_account_set_funded_refuses_a_negative_balance(db):
     assert counts() == before
 
 
+def test_opening_balances_share_transactions_of_at_most_the_given_number_of_accounts(db):
+    source = employee_contributions_account()
+    credits = [(Account(code=f"personal:{n}", kind=AccountKind.PERSONAL), 100 * n) for n in range(1, 6)]
+
+    posted = transactions_post_opening_balances(
+        source=source, credits=credits, memo=OPENING_BALANCE_MEMO, per_transaction=2
+    )
+
+    assert posted == 3
+    shares = [
+        dict(txn.entries.values_list("account_id", "amount_fen"))
+        for txn in Transaction.objects.order_by("pk")
+    ]
+    keys = [account.pk for account, _amount in credits]
+    assert shares == [
+        {source.pk: -300, keys[0]: 100, keys[1]: 200},
+        {source.pk: -700, keys[2]: 300, keys[3]: 400},
+        {source.pk: -500, keys[4]: 500},
+    ]
+    assert source.balance_fen == -1_500
+    assert_money_invariants()
+
+
 def test_opening_balances_open_new_accounts_and_credit_saved_ones(db):
     source = employee_contributions_account()
     saved = account_create(code="personal:saved", kind=AccountKind.PERSONAL)
@@ -1068,7 +1147,12 @@ def test_opening_balances_open_new_accounts_and_credit_saved_ones(db):
         source=source, credits=[(funded, 700), (empty, 0), (saved, 300)], memo=OPENING_BALANCE_MEMO
     )
 
-    assert posted == 2
+    assert posted == 1
+    assert dict(Transaction.objects.get().entries.values_list("account_id", "amount_fen")) == {
+        source.pk: -1_000,
+        funded.pk: 700,
+        saved.pk: 300,
+    }
     assert dict(Account.objects.values_list("code", "balance_fen")) == {
         source.code: -1_000,
         "personal:saved": 300,

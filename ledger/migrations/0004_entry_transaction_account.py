@@ -1,0 +1,43 @@
+"""Entries get an index on (transaction, account), which answers whether an account is on a
+transaction's side without reading the transaction's other entries; the transaction's own index goes,
+as the new one leads with it. Both CONCURRENTLY on PostgreSQL, the new index built before the old one
+goes (common/migration_ops.py)."""
+
+import django.db.models.deletion
+from django.db import migrations, models
+
+from common.migration_ops import AddIndexConcurrentlyOnPostgres, drop_indexes_led_by_composites
+
+
+class Migration(migrations.Migration):
+    atomic = False  # the indexes are built and dropped CONCURRENTLY on PostgreSQL
+
+    dependencies = [
+        ("ledger", "0003_drop_index_led_by_composite"),
+    ]
+
+    operations = [
+        AddIndexConcurrentlyOnPostgres(
+            model_name="entry",
+            index=models.Index(fields=["transaction", "account"], name="entry_transaction_account"),
+        ),
+        migrations.SeparateDatabaseAndState(
+            database_operations=[
+                drop_indexes_led_by_composites(
+                    ("ledger_entry", "transaction_id"),  # entry_transaction_account
+                )
+            ],
+            state_operations=[
+                migrations.AlterField(
+                    model_name="entry",
+                    name="transaction",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="entries",
+                        to="ledger.transaction",
+                    ),
+                ),
+            ],
+        ),
+    ]
