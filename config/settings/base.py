@@ -149,8 +149,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    # JSON out as well: no browsable HTML pages, and no renderer to choose on every request.
+    # JSON out as well, whatever the Accept header says: no browsable HTML pages, and no renderer
+    # chosen on every request.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "common.api.JsonOnlyNegotiation",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # JSON only: a `?format=` in a query is an ordinary unknown parameter, not a 404 (found by the fuzz).
     "URL_FORMAT_OVERRIDE": None,

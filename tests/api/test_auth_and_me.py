@@ -139,3 +139,21 @@ def test_a_format_parameter_is_an_ordinary_unknown_parameter(as_authorizer):
     response = as_authorizer.get("/api/v1/me/?format=xml")
 
     assert (response.status_code, response["Content-Type"]) == (200, "application/json")
+
+
+@pytest.mark.parametrize("accept", ["text/html", "application/xml", "text/html,*/*;q=0.8"])
+def test_the_api_answers_json_whatever_the_client_accepts(as_authorizer, accept):
+    response = as_authorizer.get("/api/v1/me/", HTTP_ACCEPT=accept)
+
+    assert (response.status_code, response["Content-Type"]) == (200, "application/json")
+    assert "insurances" in response.json()
+
+
+@pytest.mark.parametrize(
+    ("headers", "content_type"), [({"HTTP_ACCEPT": "application/json"}, "json"), ({}, "openapi")]
+)
+def test_the_schema_still_comes_in_the_format_asked_for(client, headers, content_type):
+    response = client.get("/api/v1/schema/", **headers)
+
+    assert response.status_code == 200
+    assert content_type in response["Content-Type"]

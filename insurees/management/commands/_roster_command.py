@@ -75,12 +75,13 @@ class RosterCommand(BaseCommand):
 
 @contextlib.contextmanager
 def _cyclic_gc_paused():
-    """Python's cycle collector stays off while a file is imported, in this process of its own.
+    """Python's cycle collector stays off while a file is imported (a command runs in a process of
+    its own).
 
     An import holds a million rows in memory and makes millions of short-lived tuples and
     instances, none of them in a reference cycle: reference counting frees them, and each of the
     collector's passes only walked them again (a third of a roster's Python time). The few cycles
-    made meanwhile are collected when the import ends.
+    made meanwhile wait for the collector's first pass after the import.
     """
     if not gc.isenabled():
         yield
