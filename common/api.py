@@ -10,7 +10,6 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
-from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -34,17 +33,6 @@ def _first_field_error(detail: Any, prefix: str = "") -> tuple[str | None, str]:
     if isinstance(detail, list) and detail:
         return _first_field_error(detail[0], prefix)
     return (prefix or None), str(detail)
-
-
-class JsonOnlyNegotiation(DefaultContentNegotiation):
-    """A view with one renderer (the API's JSON) answers with it whatever the Accept header asks:
-    no 406 for a browser's `text/html`, and no header parsed on every request. A view offering
-    several (the schema's YAML and JSON) still lets the client choose."""
-
-    def select_renderer(self, request, renderers, format_suffix=None):
-        if len(renderers) == 1:
-            return renderers[0], renderers[0].media_type
-        return super().select_renderer(request, renderers, format_suffix)
 
 
 def error_response(code: str, message: str, http_status: int, field: str | None = None) -> Response:

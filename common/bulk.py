@@ -23,8 +23,8 @@ def bulk_insert(
 ) -> list[int]:
     """Inserts `rows` (values in the order of `columns`, field attnames); returns their primary keys,
     in the order of `rows`. Keys come from the rows when the primary key is among `columns` (drawn
-    before with `draw_keys`), else they are drawn here; with `keys=False` the table's default gives
-    them and nothing is returned (nothing points at rows such as ledger entries)."""
+    before with `draw_keys`), else they are drawn here, or with `keys=False` left to the table's
+    default and not returned (nothing points at rows such as ledger entries)."""
     if not rows:
         return []
     meta = model._meta

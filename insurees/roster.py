@@ -408,35 +408,49 @@ class Statistics:
     5,000, 10,000, 20,000... new rows into an empty database), and once at the end if it added a
     tenth more, as autovacuum would later. An import that adds nothing analyses nothing: analysing
     the five tables at a million rows costs about a second of the database's time.
+
+    Inside a caller's transaction (a dry run) nothing is analysed: its rows are rolled back, while
+    ANALYZE would hold the tables against autovacuum until then and leave behind a count
+    (pg_class.reltuples, written in place) that the rollback does not undo.
     """
 
-    def __init__(self, counted: int) -> None:
+    def __init__(self, counted: int, *, enabled: bool = True) -> None:
         self._lock = threading.Lock()
+        self._enabled = enabled
         self._counted = counted  # insurees at the last analysis
         self._added = 0  # new insurees since
 
     @classmethod
     def of_database(cls) -> Statistics:
+        if connection.in_atomic_block:
+            return cls(0, enabled=False)
         return cls(_insurees_counted())
 
     def grown(self, created: int) -> None:
         """Called after each chunk with the insurees it created; analyses when they are due."""
         if self._due(created, growth=1):
-            _analyze_roster_tables()
+            self._analyse()
 
     def finish(self) -> None:
         """Called once the rows are in."""
         if self._due(0, growth=0.1):
-            _analyze_roster_tables()
+            self._analyse()
 
     def _due(self, created: int, *, growth: float) -> bool:
         with self._lock:  # lanes share one: a growth is analysed once, by the lane that saw it
             self._added += created
-            if not self._added or self._added < growth * self._counted:
+            if not self._enabled or not self._added or self._added < growth * self._counted:
                 return False
             self._counted += self._added
             self._added = 0
             return True
+
+    def _analyse(self) -> None:
+        _analyze_roster_tables()
+        counted = _insurees_counted()
+        with self._lock:
+            # What ANALYZE found: the count at the start may have been stale (a restored database).
+            self._counted = counted
 
 
 _ROSTER_TABLES = (Person, Insuree, Account, Transaction, Entry)

@@ -17,6 +17,10 @@ class EntryInline(admin.TabularInline):
     can_delete = False
     readonly_fields = ["account", "amount_fen", "created_at"]
 
+    def get_queryset(self, request):
+        # A roster's opening transaction holds a hundred entries: their accounts in the same query.
+        return super().get_queryset(request).select_related("account")
+
     def has_add_permission(self, request, obj=None) -> bool:
         return False
 

@@ -21,11 +21,15 @@ def collector_restored():
 
 
 def test_the_master_loads_without_collecting_and_workers_collect_young_objects_less_often(collector_restored):
+    gc.unfreeze()
     config = runpy.run_path(str(CONFIG))
     assert not gc.isenabled()  # while the master imports the app
 
+    config["when_ready"](None)
+    assert gc.get_freeze_count() > 0  # what the master loaded is out of every later collection
+    assert gc.isenabled()  # the master collects what it makes afterwards
+    gc.disable()
     config["pre_fork"](None, None)
-    assert gc.get_freeze_count() > 0  # what the master loaded is out of the workers' collections
     config["post_fork"](None, None)
 
     assert gc.isenabled()

@@ -87,3 +87,25 @@ def test_a_list_costs_as_many_queries_for_many_rows_as_for_one(year, who, how, p
     many = queries_for(client_as(who, how, authorizer_who_paid_for(6, year)), path)
 
     assert many == one, f"{path}: {one} queries for one row, {many} for more"
+
+
+def test_a_ledger_transactions_admin_page_reads_its_entries_accounts_at_once(admin_client):
+    """A roster's opening transaction holds a hundred entries (ledger.services.OPENINGS_PER_TRANSACTION)."""
+    from insurees.services import employee_contributions_account
+    from ledger.models import Account, AccountKind, Transaction
+    from ledger.services import transactions_post_opening_balances
+
+    def queries_for(accounts: int, name: str) -> int:
+        credits = [
+            (Account(code=f"personal:{name}{n}", kind=AccountKind.PERSONAL), 100) for n in range(accounts)
+        ]
+        transactions_post_opening_balances(
+            source=employee_contributions_account(), credits=credits, memo="opening balance"
+        )
+        page = f"/admin/ledger/transaction/{Transaction.objects.latest('pk').pk}/change/"
+        with CaptureQueriesContext(connection) as queries:
+            assert admin_client.get(page).status_code == 200
+        return len(queries)
+
+    queries_for(1, "warm")  # the admin's first page reads what it then keeps (content types)
+    assert queries_for(1, "one") == queries_for(7, "seven")

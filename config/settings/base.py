@@ -152,7 +152,7 @@ REST_FRAMEWORK = {
     # JSON out as well, whatever the Accept header says: no browsable HTML pages, and no renderer
     # chosen on every request.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "common.api.JsonOnlyNegotiation",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "common.negotiation.JsonOnlyNegotiation",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # JSON only: a `?format=` in a query is an ordinary unknown parameter, not a 404 (found by the fuzz).
     "URL_FORMAT_OVERRIDE": None,

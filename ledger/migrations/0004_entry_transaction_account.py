@@ -1,7 +1,9 @@
 """Entries get an index on (transaction, account), which answers whether an account is on a
 transaction's side without reading the transaction's other entries; the transaction's own index goes,
 as the new one leads with it. Both CONCURRENTLY on PostgreSQL, the new index built before the old one
-goes (common/migration_ops.py)."""
+goes (common/migration_ops.py). A build that fails or is cancelled leaves an INVALID index of the new
+name behind, and the old one in place: drop it (DROP INDEX CONCURRENTLY entry_transaction_account)
+before running the migration again."""
 
 import django.db.models.deletion
 from django.db import migrations, models
