@@ -39,4 +39,4 @@ bench-smoke: $(STAMP) bench-tools
 	$(BIN)/python bench/run.py --smoke
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles
+	rm -rf $(VENV) .pgdata staticfiles

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import LoginFailure
 from common.errors import ApplicationError
-from insurees.id_numbers import normalize_id_number
+from common.id_numbers import normalize_id_number
 from insurees.models import Person
 
 MAX_FAILURES = 5

@@ -5,7 +5,7 @@ are not exclusive (so a resident may have two or three authorizers). For N insur
 
 - 0.3 N employees, each with a personal account credited by an opening-balance ledger transaction
   (a hundred accounts to a transaction, as a roster import posts them);
-  0.7 N residents; every person has a valid ID number (insurees.id_numbers.make_id_number);
+  0.7 N residents; every person has a valid ID number (common.id_numbers.make_id_number);
 - N/2 active bindings, signed on the current pledge; 84 % of bound residents have one authorizer,
   the rest two or three;
 - premium rates for the past three years and the year being collected now (whose collection
@@ -90,7 +90,7 @@ def generate(world: World) -> None:  # noqa: C901, PLR0912, PLR0915 - one straig
     from django.db import connection
     from django.utils import timezone
 
-    from insurees.id_numbers import make_id_number
+    from common.id_numbers import make_id_number
     from insurees.management.commands.seed_demo import PLEDGE_EN, PLEDGE_ZH
     from insurees.models import Insuree, PremiumRate, RegionPolicy
     from insurees.staff_accounts import staff_user_create

@@ -50,7 +50,7 @@ HEADER = ["id_number", "name", "scheme", "region_code", "status", "balance", "ph
 
 
 def roster_rows(count: int, seed: int = 2026) -> list[list[str]]:
-    from insurees.id_numbers import make_id_number
+    from common.id_numbers import make_id_number
 
     rng = random.Random(seed)
     seen: set[str] = set()

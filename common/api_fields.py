@@ -8,9 +8,9 @@ from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
 from common.errors import ApplicationError
+from common.id_numbers import normalize_id_number, parse_id_number
 from common.masking import mask_id_number
 from common.money import fen_to_yuan
-from insurees.id_numbers import normalize_id_number, parse_id_number
 
 MAX_IDEMPOTENCY_KEY = 255
 

@@ -1,8 +1,7 @@
 """Inserting many rows of plain values at once, the fastest way the database offers.
 
-On PostgreSQL the new primary keys are drawn from the table's own sequence in one statement and the
-rows go in by COPY: no model instance, no per-value preparation, no statement to plan. Elsewhere
-(SQLite: the embedded default and the tests) it is bulk_create, with the same result.
+The new primary keys are drawn from the table's own sequence in one statement and the rows go in by
+COPY: no model instance, no per-value preparation, no statement to plan.
 
 A field left out takes its default as the ORM gives it (an auto_now field: now); a default is
 worked out once per call, so a field whose default must differ per row (a random token) has to be
@@ -29,9 +28,6 @@ def bulk_insert(
         return []
     meta = model._meta
     pk_given = meta.pk.attname in columns
-    if connection.vendor != "postgresql":
-        created = model.objects.bulk_create([model(**dict(zip(columns, row, strict=True))) for row in rows])
-        return [instance.pk for instance in created] if keys else []
     given = {name: index for index, name in enumerate(columns)}
     rest = [field for field in meta.concrete_fields if field.attname not in given and not field.primary_key]
     defaults = tuple(_default(field) for field in rest)
@@ -61,25 +57,14 @@ def draw_keys(model: type[Model], count: int) -> list[int]:
         return []
     meta = model._meta
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # The sequence is looked up once, in a subquery kept apart (OFFSET 0): as nextval()'s
-            # argument the catalog lookup ran for every key, 1.7 of its 1.9 microseconds.
-            cursor.execute(
-                "SELECT nextval(s.seq) FROM (SELECT pg_get_serial_sequence(%s, %s)::regclass AS seq "
-                "OFFSET 0) s, generate_series(1, %s)",
-                [meta.db_table, meta.pk.column, count],
-            )
-            return [key for (key,) in cursor.fetchall()]
-        # SQLite writes one transaction at a time (IMMEDIATE), so keys past the highest ever used
-        # (sqlite_sequence remembers deleted rows' keys) stay free until this one commits.
-        quote = connection.ops.quote_name
+        # The sequence is looked up once, in a subquery kept apart (OFFSET 0): as nextval()'s
+        # argument the catalog lookup ran for every key, 1.7 of its 1.9 microseconds.
         cursor.execute(
-            f"SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0), "  # noqa: S608 - names from the model
-            f"coalesce((SELECT max({quote(meta.pk.column)}) FROM {quote(meta.db_table)}), 0))",
-            [meta.db_table],
+            "SELECT nextval(s.seq) FROM (SELECT pg_get_serial_sequence(%s, %s)::regclass AS seq "
+            "OFFSET 0) s, generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, count],
         )
-        top = cursor.fetchone()[0]
-    return list(range(top + 1, top + 1 + count))
+        return [key for (key,) in cursor.fetchall()]
 
 
 def _default(field):

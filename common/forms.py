@@ -43,7 +43,7 @@ class IdNumberFormField(forms.CharField):
         )
 
     def clean(self, value):
-        from insurees.id_numbers import normalize_id_number, parse_id_number
+        from common.id_numbers import normalize_id_number, parse_id_number
 
         value = super().clean(value)
         if value:

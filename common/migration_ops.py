@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-from django.contrib.postgres.operations import AddIndexConcurrently
+from pathlib import Path
+
 from django.db import migrations
 
 
-class AddIndexConcurrentlyOnPostgres(AddIndexConcurrently):
-    """AddIndex that builds the index CONCURRENTLY on PostgreSQL, so that writes to a large table
-    go on while it is built (the migration needs `atomic = False`); elsewhere a plain AddIndex."""
+def run_sql_file(migration_file: str, name: str) -> migrations.RunSQL:
+    """Runs one of an app's SQL files (`<app>/migrations/sql/<name>`) as it reads now.
 
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-        else:
-            migrations.AddIndex.database_forwards(self, app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
-        else:
-            migrations.AddIndex.database_backwards(self, app_label, schema_editor, from_state, to_state)
+    Each file holds the current text of its functions and triggers and drops them before creating
+    them, so a change is an edit of the file plus a migration that loads it again. PL/pgSQL bodies
+    are checked for tables and columns only when they run, so an older migration that loads the
+    newer text works on a new database too.
+    """
+    path = Path(migration_file).resolve().parent / "sql" / name
+    return migrations.RunSQL([path.read_text(encoding="utf-8")], migrations.RunSQL.noop)
 
 
 def drop_indexes_led_by_composites(*indexes: tuple[str, str]) -> migrations.RunPython:
@@ -30,28 +26,24 @@ def drop_indexes_led_by_composites(*indexes: tuple[str, str]) -> migrations.RunP
     Only the indexes: Django's own AlterField (db_index=False) would also drop and add each foreign
     key again, checking every row of a large table while it holds it locked. Pair it with that
     AlterField as the state operation of a SeparateDatabaseAndState, in a migration with
-    `atomic = False`: on PostgreSQL the indexes go CONCURRENTLY, so that payments are not held up
+    `atomic = False`: the indexes go CONCURRENTLY, so that payments are not held up
     behind the drop's lock while it waits for the tables' readers.
     """
 
     def forward(apps, schema_editor):
         for table, column in indexes:
             name = _quoted_name(schema_editor, table, column)
-            schema_editor.execute(f"DROP INDEX {_concurrently(schema_editor)} IF EXISTS {name}")
+            schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
 
     def backward(apps, schema_editor):
         quote = schema_editor.quote_name
         for table, column in indexes:
             schema_editor.execute(
-                f"CREATE INDEX {_concurrently(schema_editor)} IF NOT EXISTS "
+                "CREATE INDEX CONCURRENTLY IF NOT EXISTS "
                 f"{_quoted_name(schema_editor, table, column)} ON {quote(table)} ({quote(column)})"
             )
 
     return migrations.RunPython(forward, backward)
-
-
-def _concurrently(schema_editor) -> str:
-    return "CONCURRENTLY" if schema_editor.connection.vendor == "postgresql" else ""
 
 
 def _quoted_name(schema_editor, table: str, column: str) -> str:

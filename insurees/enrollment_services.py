@@ -1,42 +1,21 @@
-"""Writes to enrollments: created on demand before a payment locks them, marked by the sync."""
+"""Writes to enrollments. The payment and the sync lock and mark them inside their server-side
+functions, through insurees/migrations/sql/enrollments.sql; a refund takes the same first lock here."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from django.db import transaction
+from django.db import connection
 from django.utils import timezone
 
-from insurees.models import Enrollment, Insuree
+from insurees.models import Enrollment
 
 
-def enrollments_ensure(*, insurees: Sequence[Insuree], year: int) -> None:
-    """Creates the insurees' enrollments for the year where missing; one statement, race-safe.
-
-    On PostgreSQL an insert that meets a twin's uncommitted row waits for it, as a lock would; the
-    rows go in primary-key order, so two payments for the same relatives in another order cannot
-    wait on each other in a cycle.
-    """
-    Enrollment.objects.bulk_create(
-        [Enrollment(insuree_id=pk, year=year) for pk in sorted({insuree.pk for insuree in insurees})],
-        ignore_conflicts=True,
-    )
-
-
-@transaction.atomic
-def enrollment_mark_paid(*, insuree_id: int, year: int, payment_id: int) -> bool:
-    """Idempotent: marking the same payment twice changes nothing. Returns whether a row changed."""
-    updated = (
-        Enrollment.objects.filter(insuree_id=insuree_id, year=year)
-        .exclude(paid=True, payment_id=payment_id)
-        .update(paid=True, payment_id=payment_id, paid_at=timezone.now())
-    )
-    if not updated and not Enrollment.objects.filter(insuree_id=insuree_id, year=year).exists():
-        Enrollment.objects.create(
-            insuree_id=insuree_id, year=year, paid=True, payment_id=payment_id, paid_at=timezone.now()
+def enrollments_lock(*, insuree_ids: list[int], year: int) -> None:
+    """The first lock of every writer of a premium: the insurees' enrollments for the year, created
+    where missing, locked in primary-key order (insurees_enrollments_lock)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM insurees_enrollments_lock(%s, %s, %s)", [insuree_ids, year, timezone.now()]
         )
-        return True
-    return bool(updated)
 
 
 def enrollment_mark_unpaid(*, payment_id: int) -> int:

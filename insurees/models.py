@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from insurees.id_numbers import validate_id_number
+from common.id_numbers import validate_id_number
 from insurees.regions import validate_policy_region_code, validate_pooling_region_code
 
 

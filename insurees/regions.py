@@ -17,7 +17,7 @@ import re
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from insurees.id_numbers import PROVINCE_CODES
+from common.id_numbers import PROVINCE_CODES
 
 MUNICIPALITIES = frozenset({11, 12, 31, 50})
 _SIX_DIGITS = re.compile(r"^[0-9]{6}$")

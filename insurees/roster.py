@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from common.bulk import bulk_insert, draw_keys
 from common.errors import ApplicationError
-from insurees.id_numbers import id_number_facts, normalize_id_number, parse_id_number
+from common.id_numbers import id_number_facts, normalize_id_number, parse_id_number
 from insurees.models import Insuree, InsureeStatus, Person, PremiumRate, RegionPolicy, RegionScope, Scheme
 from insurees.regions import validate_policy_region_code, validate_pooling_region_code
 from insurees.services import (
@@ -269,7 +269,7 @@ def roster_import(
 ) -> ImportReport:
     """Upserts the parsed rows chunk by chunk, each chunk in its own database transaction.
 
-    On PostgreSQL, outside any transaction of the caller's, a roster of several chunks is inserted in
+    Outside any transaction of the caller's, a roster of several chunks is inserted in
     `IMPORT_LANES` lanes at once, each on its own connection: one lane's Python prepares a chunk while
     the database writes another's, so both cores work. A person's rows all go to one lane (by ID
     number), so lanes share no row but the fund's account, which each chunk locks once. Changes to
@@ -279,7 +279,7 @@ def roster_import(
     source = employee_contributions_account()
     statistics = Statistics.of_database()
     if lanes is None:
-        concurrent = connection.vendor == "postgresql" and not connection.in_atomic_block
+        concurrent = not connection.in_atomic_block
         lanes = IMPORT_LANES if concurrent and len(rows) > chunk_size else 1
     if lanes == 1:
         _import_lane(
@@ -458,16 +458,12 @@ _ROSTER_TABLES = (Person, Insuree, Account, Transaction, Entry)
 
 def _insurees_counted() -> int:
     """The insurees as the planner's statistics count them (0 before the first analysis)."""
-    if connection.vendor != "postgresql":
-        return 0
     with connection.cursor() as cursor:
         cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [Insuree._meta.db_table])
         return max(int(cursor.fetchone()[0]), 0)
 
 
 def _analyze_roster_tables() -> None:
-    if connection.vendor != "postgresql":
-        return
     with connection.cursor() as cursor:
         for model in _ROSTER_TABLES:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")

@@ -6,8 +6,8 @@ from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import ApplicationError
+from common.id_numbers import normalize_id_number
 from common.rows import columns, instances
-from insurees.id_numbers import normalize_id_number
 from insurees.models import Insuree, Person, PremiumRate, RegionPolicy, RegionScope, Scheme
 
 

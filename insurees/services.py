@@ -11,7 +11,7 @@ from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import ApplicationError
-from insurees.id_numbers import normalize_id_number, parse_id_number
+from common.id_numbers import normalize_id_number, parse_id_number
 from insurees.lock_objects import accounts_for_update
 from insurees.models import (
     Enrollment,

@@ -3,6 +3,10 @@ from django.db.models import Sum
 from ledger.models import Account, Entry, Transaction
 
 
+def account_balance_get(*, account_id: int) -> int:
+    return Account.objects.values_list("balance_fen", flat=True).get(pk=account_id)
+
+
 def account_balance_from_entries(*, account: Account) -> int:
     """The balance as the books say it is: the sum of the account's entries."""
     return Entry.objects.filter(account=account).aggregate(total=Sum("amount_fen"))["total"] or 0

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from django.db import connection
 from django.db import transaction as db_transaction
-from django.db.models import Case, F, Value, When
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.bulk import bulk_insert, draw_keys
@@ -88,19 +88,28 @@ def _write(
     reference: str,
     reverses: Transaction | None,
 ) -> Transaction:
-    txn = Transaction.objects.create(memo=memo, reference=reference, reverses=reverses)
-    Entry.objects.bulk_create(
-        Entry(transaction=txn, account_id=account.pk, amount_fen=amount_fen) for account, amount_fen in legs
-    )
-    moved = {account_id: delta for account_id, delta in totals.items() if delta}
-    # One statement for every balance; the database's CHECK still refuses a negative one.
-    Account.objects.filter(pk__in=moved).update(
-        balance_fen=F("balance_fen") + Case(*(When(pk=pk, then=Value(delta)) for pk, delta in moved.items()))
-    )
-    for account_id, delta in moved.items():
+    """One call of ledger_post (ledger/migrations/sql/ledger.sql), the payment functions' posting too:
+    the entries go in as one statement and the database moves the balances by them."""
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT ledger_post(%s, %s, %s, %s, %s, %s)",
+            [
+                memo,
+                reference,
+                reverses.pk if reverses is not None else None,
+                [account.pk for account, _amount in legs],
+                [amount_fen for _account, amount_fen in legs],
+                now,
+            ],
+        )
+        [txn_id] = cursor.fetchone()
+    for account_id, delta in totals.items():
         locked[account_id].balance_fen += delta
     for account, _amount in legs:
         account.balance_fen = locked[account.pk].balance_fen
+    txn = Transaction(pk=txn_id, memo=memo, reference=reference, reverses=reverses, created_at=now)
+    txn._state.adding, txn._state.db = False, connection.alias
     return txn
 
 
@@ -127,7 +136,6 @@ def transactions_post_opening_balances(
     source: Account,
     credits: list[tuple[Account, int]],
     memo: str,
-    batch_size: int = 5_000,
     per_transaction: int = OPENINGS_PER_TRANSACTION,
 ) -> int:
     """Posts many opening balances at once, in a handful of statements instead of several per
@@ -139,9 +147,9 @@ def transactions_post_opening_balances(
     so rows pointing at it could go in first) or a new one. A saved account is locked, with the
     source, in primary-key order, and credited. Returns the number of transactions posted.
 
-    The shared source account is locked last, after every row is written and the transaction's
-    deferred foreign keys are checked: concurrent postings (the lanes of a roster import) then hold
-    it only for their final update and commit.
+    The shared source account is locked, with the saved accounts, just before the entries go in, after
+    every other row of the caller's transaction is written: concurrent postings (the lanes of a roster
+    import) then hold it only for the entries, the new accounts and the commit.
     """
     opened = [account for account, _amount in credits if account._state.adding]
     saved = {account.pk: amount for account, amount in credits if not account._state.adding}
@@ -159,19 +167,9 @@ def transactions_post_opening_balances(
             "invalid_input", _("The source is a saved account other than the credited ones.")
         )
 
-    for account, amount_fen in credits:
-        if account._state.adding:
-            account.balance_fen = amount_fen
     unkeyed = [account for account in opened if account.pk is None]
     for account, key in zip(unkeyed, draw_keys(Account, len(unkeyed)), strict=True):
         account.pk = key
-    bulk_insert(
-        Account,
-        ("id", "code", "kind", "name", "balance_fen"),
-        [(account.pk, account.code, account.kind, account.name, account.balance_fen) for account in opened],
-    )
-    for account in opened:
-        account._state.adding, account._state.db = False, connection.alias
     batches = [
         postings[start : start + per_transaction] for start in range(0, len(postings), per_transaction)
     ]
@@ -180,23 +178,27 @@ def transactions_post_opening_balances(
     for txn, batch in zip(transaction_keys, batches, strict=True):
         entries.append((txn, source.pk, -sum(amount_fen for _account, amount_fen in batch)))
         entries.extend((txn, account.pk, amount_fen) for account, amount_fen in batch)
-    bulk_insert(Entry, ("transaction_id", "account_id", "amount_fen"), entries, keys=False)
-    _check_deferred_constraints()
 
     locked = {account.pk: account for account in accounts_for_update([source.pk, *saved])}
     if locked[source.pk].kind != AccountKind.EXTERNAL and locked[source.pk].balance_fen < total:
         raise ApplicationError(
             "insufficient_balance", _("The personal account's balance is not enough."), field="balance"
         )
-    if total:
-        Account.objects.filter(pk=source.pk).update(balance_fen=F("balance_fen") - total)
-        source.balance_fen = locked[source.pk].balance_fen - total
-    credited = [(pk, amount) for pk, amount in saved.items() if amount]
-    for start in range(0, len(credited), batch_size):
-        batch = credited[start : start + batch_size]
-        Account.objects.filter(pk__in=[pk for pk, _amount in batch]).update(
-            balance_fen=F("balance_fen") + Case(*(When(pk=pk, then=Value(amount)) for pk, amount in batch))
-        )
+    # The entries go first, under the deferred foreign keys: their trigger moves the saved accounts'
+    # balances, and a new account then goes in holding what its entries say.
+    bulk_insert(Entry, ("transaction_id", "account_id", "amount_fen"), entries, keys=False)
+    for account, amount_fen in credits:
+        if account._state.adding:
+            account.balance_fen = amount_fen
+    bulk_insert(
+        Account,
+        ("id", "code", "kind", "name", "balance_fen"),
+        [(account.pk, account.code, account.kind, account.name, account.balance_fen) for account in opened],
+    )
+    for account in opened:
+        account._state.adding, account._state.db = False, connection.alias
+    _check_deferred_constraints()
+    source.balance_fen = locked[source.pk].balance_fen - total
     for account, amount_fen in credits:
         if account.pk in saved:
             account.balance_fen = locked[account.pk].balance_fen + amount_fen
@@ -204,8 +206,8 @@ def transactions_post_opening_balances(
 
 
 def _check_deferred_constraints() -> None:
-    """PostgreSQL checks the transaction's deferred foreign keys now rather than at commit."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    """The transaction's deferred foreign keys (and balanced transactions) are checked now rather than
+    at commit, so that a breach is refused inside the posting."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")

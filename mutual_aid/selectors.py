@@ -5,8 +5,8 @@ from functools import cache
 from django.db import connection
 from django.db.models import Q, QuerySet
 
+from common.id_numbers import normalize_id_number
 from common.rows import columns, instances
-from insurees.id_numbers import normalize_id_number
 from insurees.models import Insuree, InsureeStatus, Person, Scheme
 from mutual_aid import errors
 from mutual_aid.models import Binding, BindingStatus, Pledge

@@ -37,8 +37,8 @@ from payments.selectors import (
 from payments.services import (
     Actor,
     notifications_mark_read,
-    payment_create_self_for_person,
-    payments_create_for_person,
+    payment_create_for_self,
+    payments_create_for_relatives,
 )
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
@@ -202,9 +202,9 @@ class PaymentListCreateApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        [payment] = payments_create_for_person(
-            person=person_of(request.user),
-            beneficiary_id_numbers=[data["beneficiary_id_number"]],
+        [payment] = payments_create_for_relatives(
+            authorizer=person_of(request.user),
+            relative_id_numbers=[data["beneficiary_id_number"]],
             year=data["year"],
             actor=actor,
         )
@@ -228,8 +228,8 @@ class PaymentSelfApi(APIView):
         actor = _actor(request)
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        payment = payment_create_self_for_person(
-            person=person_of(request.user), year=serializer.validated_data["year"], actor=actor
+        payment = payment_create_for_self(
+            beneficiary=person_of(request.user), year=serializer.validated_data["year"], actor=actor
         )
         return Response(PaymentOutputSerializer(payment).data, status=status.HTTP_201_CREATED)
 
@@ -253,9 +253,9 @@ class PaymentFamilyApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        payments = payments_create_for_person(
-            person=person_of(request.user),
-            beneficiary_id_numbers=data["beneficiary_id_numbers"],
+        payments = payments_create_for_relatives(
+            authorizer=person_of(request.user),
+            relative_id_numbers=data["beneficiary_id_numbers"],
             year=data["year"],
             actor=actor,
         )

@@ -2,7 +2,7 @@
 
 A payment writes its outbox row in its own transaction: the open rows are the queue of syncs to do,
 kept in the database, so nothing is lost with the broker or a worker. After the commit the payment
-only makes sure a drain is running: a drain task syncs open rows in batches (payments/services.py)
+only makes sure a drain is running: a drain task syncs open rows in batches (payments/services/sync.py)
 until none is left. One cache flag, added atomically, marks a drain as running, so a payment made
 while one runs publishes nothing and its row joins the next batch; the flag expires if its drain dies.
 Rows still open after a grace period (the broker was down, a drain died) make the periodic relay
@@ -98,7 +98,3 @@ def outbox_relay(*, grace: datetime.timedelta | None = None) -> int:
         logger.warning("outbox relay: broker unavailable, %d row(s) wait", waiting)
         return 0
     return waiting
-
-
-def outbox_mark_dispatched(*, payment_id: int, at: datetime.datetime) -> None:
-    OutboxMessage.objects.filter(payment_id=payment_id, dispatched_at__isnull=True).update(dispatched_at=at)

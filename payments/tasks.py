@@ -1,7 +1,6 @@
 from celery import shared_task
 
-from payments.outbox import DRAIN_PAUSE, RELAY_GRACE, outbox_drain, outbox_relay
-from payments.services import payment_sync_enrollment
+from payments.outbox import DRAIN_PAUSE, RELAY_GRACE
 
 RETRYING = {
     "bind": True,
@@ -18,15 +17,21 @@ RETRYING = {
 @shared_task(**RETRYING)
 def enrollment_sync_task(self, payment_id: int) -> bool:
     """One payment's sync, for an operator or a task published before drains."""
+    from payments.services import payment_sync_enrollment
+
     return payment_sync_enrollment(payment_id=payment_id)
 
 
 @shared_task(ignore_result=True, **RETRYING)
 def enrollment_sync_drain_task(self) -> int:
+    from payments.outbox import outbox_drain
+
     # Run in-process (tests, the embedded default) there is no load to wait for.
     return outbox_drain(pause=0 if self.request.is_eager else DRAIN_PAUSE)
 
 
 @shared_task(ignore_result=True)
 def outbox_relay_task() -> int:
+    from payments.outbox import outbox_relay
+
     return outbox_relay(grace=RELAY_GRACE)

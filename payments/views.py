@@ -12,7 +12,7 @@ from common.permissions import page_person
 from insurees.models import Scheme
 from insurees.selectors import insuree_get
 from mutual_aid.models import BindingStatus
-from mutual_aid.selectors import authorizer_for, binding_list_for_person
+from mutual_aid.selectors import binding_list_for_person
 from payments.forms import PayForm, SelfPayForm, VerifyForm
 from payments.notifications import notification_text
 from payments.receipts import receipt_pdf
@@ -23,7 +23,12 @@ from payments.selectors import (
     payment_list_for_person,
     payment_verify,
 )
-from payments.services import Actor, notifications_mark_read, payment_create_self, payments_create_for_family
+from payments.services import (
+    Actor,
+    notifications_mark_read,
+    payment_create_for_self,
+    payments_create_for_relatives,
+)
 
 
 @login_required
@@ -40,9 +45,9 @@ def pay_view(request):
         data = form.cleaned_data
         by_id = {b.beneficiary_id: b.beneficiary for b in bindings}
         try:
-            payments = payments_create_for_family(
-                authorizer=authorizer_for(person=person),
-                beneficiaries=[by_id[pk] for pk in data["beneficiaries"]],
+            payments = payments_create_for_relatives(
+                authorizer=person,
+                relative_id_numbers=[by_id[pk].person.id_number for pk in data["beneficiaries"]],
                 year=data["year"],
                 actor=Actor(user=request.user, idempotency_key=data["idempotency_key"]),
             )
@@ -66,8 +71,8 @@ def pay_self_view(request):
     form = SelfPayForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            payment = payment_create_self(
-                beneficiary=resident,
+            payment = payment_create_for_self(
+                beneficiary=resident.person,
                 year=form.cleaned_data["year"],
                 actor=Actor(user=request.user, idempotency_key=form.cleaned_data["idempotency_key"]),
             )

@@ -73,9 +73,6 @@ def rows_streamed(queryset: QuerySet, *, chunk_size: int) -> Iterator[tuple]:
     and join, three times slower in all.
     """
     connection = connections[queryset.db]
-    if connection.vendor != "postgresql":
-        yield from queryset.iterator(chunk_size=chunk_size)
-        return
     with connection.cursor() as cursor:
         cursor.execute("SET cursor_tuple_fraction = 1")
     try:

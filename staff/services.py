@@ -17,7 +17,7 @@ from mutual_aid.models import Binding, Channel
 from mutual_aid.selectors import beneficiary_for, pledge_check
 from mutual_aid.services import binding_create
 from payments.models import Payment, PaymentChannel
-from payments.services import Actor, payment_create_for_relative, payment_create_self, payment_refund
+from payments.services import Actor, payment_create_for_self, payment_refund, payments_create_for_relatives
 from staff.models import AuditAction, AuditRecord, ReconciliationRun
 from staff.selectors import reconcile
 
@@ -138,15 +138,17 @@ def counter_payment_create(
         record=record,
     )
     if authorizer_id_number:
-        return payment_create_for_relative(
-            authorizer=insuree_get_by_id_number(id_number=authorizer_id_number, scheme=Scheme.EMPLOYEE),
-            beneficiary=beneficiary,
+        authorizer = insuree_get_by_id_number(id_number=authorizer_id_number, scheme=Scheme.EMPLOYEE)
+        [payment] = payments_create_for_relatives(
+            authorizer=authorizer.person,
+            relative_id_numbers=[beneficiary.person.id_number],
             year=year,
             actor=actor,
             channel=PaymentChannel.COUNTER,
         )
-    return payment_create_self(
-        beneficiary=beneficiary, year=year, actor=actor, channel=PaymentChannel.COUNTER
+        return payment
+    return payment_create_for_self(
+        beneficiary=beneficiary.person, year=year, actor=actor, channel=PaymentChannel.COUNTER
     )
 
 

@@ -15,17 +15,15 @@ from django.core.cache import cache
 from django.db import connection
 from rest_framework.test import APIClient
 
+from config.databases import database_url
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def pytest_collection_modifyitems(config, items):
-    on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
-    skip_pg = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://... (as .ci/run does)")
     skip_broker = pytest.mark.skip(reason="needs Redis and a Celery worker: set REDIS_URL (as .ci/run does)")
     for item in items:
-        if "postgres" in item.keywords and not on_postgres:
-            item.add_marker(skip_pg)
-        if "broker" in item.keywords and not (settings.REDIS_URL and on_postgres):
+        if "broker" in item.keywords and not settings.REDIS_URL:
             item.add_marker(skip_broker)
 
 
@@ -42,10 +40,7 @@ def api_client() -> APIClient:
 
 
 def _database_url() -> str:
-    db = connection.settings_dict
-    return (
-        f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    )
+    return database_url(connection.settings_dict)
 
 
 class CeleryWorker:

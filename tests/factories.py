@@ -9,7 +9,7 @@ import factory
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from insurees.id_numbers import make_id_number
+from common.id_numbers import make_id_number
 from insurees.models import Insuree, InsureeStatus, Person, PremiumRate, RegionPolicy, Scheme
 from ledger.models import AccountKind
 from ledger.services import account_create, account_get_or_create, transaction_post
@@ -49,6 +49,17 @@ def fund_personal_account(account, amount_fen: int):
         source = account_get_or_create(code="external:employee_contributions", kind=AccountKind.EXTERNAL)
         transaction_post(legs=[(source, -amount_fen), (account, amount_fen)], memo="opening balance")
     return account
+
+
+def account_balance_set(account_id: int, balance_fen: int) -> None:
+    """Brings an account to `balance_fen` as the books allow: by a posting to or from the source."""
+    from ledger.models import Account
+
+    account = Account.objects.get(pk=account_id)
+    if balance_fen != account.balance_fen:
+        source = account_get_or_create(code="external:employee_contributions", kind=AccountKind.EXTERNAL)
+        delta = balance_fen - account.balance_fen
+        transaction_post(legs=[(source, -delta), (account, delta)], memo="balance set by a test")
 
 
 class EmployeeFactory(factory.django.DjangoModelFactory):

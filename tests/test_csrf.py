@@ -31,7 +31,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
-from payments.services import Actor, payment_create_for_relative
+from payments.services import Actor
 from staff.views import SESSION_COUNTER, SESSION_PERSON
 from tests.factories import (
     BindingFactory,
@@ -41,6 +41,7 @@ from tests.factories import (
     ResidentFactory,
     user_for,
 )
+from tests.payments.paying import payment_create_for_relative
 from tests.staff.conftest import staff_user
 
 PASSWORD = "Gongji-test-2026"  # tests.factories.UserFactory's

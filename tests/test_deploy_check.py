@@ -43,7 +43,8 @@ def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
             "DJANGO_SETTINGS_MODULE": "config.settings.production",
             "SECRET_KEY": secrets.token_urlsafe(60),
             "ALLOWED_HOSTS": "gongji.example.gov.cn",
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy-check.sqlite3'}",
+            # Named, not reached: the checks connect to no database.
+            "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/gongji_deploy_check",
         }
     )
     env.update(overrides)

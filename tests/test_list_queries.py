@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from payments.services import Actor, payment_create_for_relative
+from payments.services import Actor
 from tests.api.conftest import client_for
 from tests.factories import (
     BindingFactory,
@@ -18,6 +18,7 @@ from tests.factories import (
     UserFactory,
     user_for,
 )
+from tests.payments.paying import payment_create_for_relative
 from tests.staff.conftest import staff_user
 
 # (who asks, how, path)

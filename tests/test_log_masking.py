@@ -23,9 +23,9 @@ from django.db import connections
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from common.id_numbers import validate_id_number
 from common.logging import MaskPersonalDataFilter
 from common.masking import mask_id_number, mask_phone
-from insurees.id_numbers import validate_id_number
 from payments.models import Payment
 from payments.outbox import outbox_relay
 from payments.tasks import enrollment_sync_task
@@ -264,7 +264,6 @@ def test_an_exception_with_an_id_number_is_masked_in_its_traceback(log_output):
 
 
 @pytest.mark.broker
-@pytest.mark.postgres
 def test_the_celery_workers_log_shows_no_full_id_number(transactional_db, celery_broker, tmp_path, year):
     celery_broker.control.purge()
     worker = CeleryWorker()

@@ -33,7 +33,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from payments.models import Payment, PaymentStatus
-from payments.services import Actor, payment_create_for_relative
+from payments.services import Actor
 from staff.services import counter_person_lookup, reconciliation_run
 from tests.api.conftest import client_for
 from tests.factories import (
@@ -45,6 +45,7 @@ from tests.factories import (
     ResidentFactory,
     user_for,
 )
+from tests.payments.paying import payment_create_for_relative
 from tests.staff.conftest import api_as, staff_user
 
 MISSING_ID = 987_654_321

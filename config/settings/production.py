@@ -1,8 +1,9 @@
 from .base import *  # noqa: F403
-from .base import env
+from .base import DATABASE_OPTIONS, database_config, env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
+DATABASES = {"default": database_config(env("DATABASE_URL"), **DATABASE_OPTIONS)}
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)

@@ -4,17 +4,12 @@ updates stay on the page (HOT) and write none of the table's dozen index entries
 from django.db import migrations
 
 
-def forward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("ALTER TABLE payments_payment SET (fillfactor = 85)")
-
-
-def backward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("ALTER TABLE payments_payment RESET (fillfactor)")
-
-
 class Migration(migrations.Migration):
     dependencies = [("payments", "0004_payment_functions")]
 
-    operations = [migrations.RunPython(forward, backward)]
+    operations = [
+        migrations.RunSQL(
+            ["ALTER TABLE payments_payment SET (fillfactor = 85)"],
+            ["ALTER TABLE payments_payment RESET (fillfactor)"],
+        )
+    ]

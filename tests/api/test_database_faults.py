@@ -8,7 +8,6 @@ remains, and a retry with the same key completes it once.
 import threading
 
 import psycopg
-import pytest
 from django.db import connections
 
 from insurees.models import Enrollment
@@ -19,8 +18,6 @@ from tests.api.test_payments_api import code_of, pay
 from tests.conftest import raw_connection
 from tests.payments.invariants import assert_money_invariants
 from tests.payments.test_sync_with_worker import wait_until
-
-pytestmark = pytest.mark.postgres
 
 
 def _backend_waiting_on_a_lock(watcher: psycopg.Connection) -> int | None:

@@ -10,7 +10,6 @@ import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 from django.db import connections
 
 from ledger.models import Account, Entry
@@ -19,8 +18,6 @@ from tests.api.conftest import client_for
 from tests.api.test_payments_api import pay
 from tests.factories import BindingFactory, EmployeeFactory
 from tests.payments.invariants import assert_money_invariants
-
-pytestmark = pytest.mark.postgres
 
 THREADS = 20
 PREMIUM_FEN = 42_000

@@ -6,7 +6,7 @@ from pypdf import PdfReader
 from ledger.models import Account, Entry
 from payments.models import Payment
 from tests.api.conftest import client_for
-from tests.factories import BindingFactory, EmployeeFactory, ResidentFactory, UserFactory
+from tests.factories import BindingFactory, EmployeeFactory, ResidentFactory, UserFactory, account_balance_set
 
 
 def code_of(response):
@@ -96,7 +96,7 @@ def test_payment_refusals_move_nothing(as_authorizer, binding, rate, year, setup
     elif setup == "unbound":
         beneficiary = ResidentFactory()
     else:
-        Account.objects.filter(pk=binding.authorizer.account_id).update(balance_fen=100)
+        account_balance_set(binding.authorizer.account_id, 100)
     entries = Entry.objects.count()
 
     response = pay(as_authorizer, beneficiary, pay_year)
@@ -128,7 +128,7 @@ def test_family_payment_is_all_or_nothing(as_authorizer, authorizer, rate, year)
     assert (refused.status_code, code_of(refused)) == (422, "insufficient_balance")
     assert not Payment.objects.exists()
 
-    Account.objects.filter(pk=authorizer.account_id).update(balance_fen=200_000)
+    account_balance_set(authorizer.account_id, 200_000)
     paid = as_authorizer.post("/api/v1/payments/family/", body, format="json", HTTP_IDEMPOTENCY_KEY="f2")
     assert paid.status_code == 201
     assert len(paid.json()) == 3

@@ -68,8 +68,9 @@ def test_an_auditor_filters_and_exports_csv(new_page, year):
     PledgeFactory()
     PremiumRateFactory(year=year)
     PremiumRateFactory(year=year, region_code="320500")
-    from payments.services import Actor, payment_create_for_relative
+    from payments.services import Actor
     from tests.factories import BindingFactory
+    from tests.payments.paying import payment_create_for_relative
 
     for region in ("210200", "320500"):
         binding = BindingFactory(

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from hypothesis import given
 from hypothesis import strategies as st
 
-from insurees.id_numbers import PROVINCE_CODES, check_character, make_id_number, parse_id_number
+from common.id_numbers import PROVINCE_CODES, check_character, make_id_number, parse_id_number
 
 valid_numbers = st.builds(
     make_id_number,

@@ -600,8 +600,9 @@ def test_a_changed_balance_posts_one_adjusting_transaction(db, balance, delta):
 
 
 def _pay_a_premium(employee, amount_fen=42_000):
-    from payments.services import Actor, payment_create_for_relative
+    from payments.services import Actor
     from tests.factories import BindingFactory, PremiumRateFactory, UserFactory
+    from tests.payments.paying import payment_create_for_relative
 
     year = timezone.localdate().year + 1
     PremiumRateFactory(year=year, amount_fen=amount_fen, region_code=employee.region_code)
@@ -745,9 +746,7 @@ def _queries_to_import(lines: list[str]) -> int:
 
 
 def _sizes() -> tuple[int, int]:
-    # SQLite binds at most 999 variables per statement, so Django splits a bulk INSERT of more than
-    # about 140 persons into batches; below that the count must not move on either database.
-    return (10, 200) if connection.vendor == "postgresql" else (10, 120)
+    return (10, 200)
 
 
 def test_the_queries_for_new_rows_do_not_grow_with_the_number_of_rows(db):

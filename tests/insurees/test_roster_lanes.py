@@ -16,8 +16,6 @@ from tests.factories import NANJING, BindingFactory
 from tests.insurees.test_roster_import import counts, ident, import_rows, row, wrong_check_digit
 from tests.payments.invariants import assert_money_invariants
 
-pytestmark = pytest.mark.postgres
-
 
 @pytest.fixture(autouse=True)
 def _english():
@@ -154,23 +152,24 @@ def test_a_small_roster_or_one_inside_a_transaction_takes_one_lane(transactional
     assert lanes_seen == ["MainThread", "MainThread"]
 
 
-def test_two_lanes_that_have_checked_their_keys_lock_the_fund_in_turn_without_deadlock(
+def test_two_lanes_that_meet_at_the_funds_lock_take_it_in_turn_without_deadlock(
     transactional_db, monkeypatch
 ):
-    """Each lane's ledger posting checks its foreign keys (KEY SHARE on the fund's account) before
-    it locks that account. Both lanes are held at that point together: a lock that excluded KEY SHARE
-    (FOR UPDATE) would make each wait for the other, a deadlock."""
+    """Each lane's ledger posting locks the fund's account (FOR NO KEY UPDATE) once every other row of
+    its chunk is written, and checks its foreign keys (KEY SHARE on the same account) after. Both
+    lanes are held just before that lock together: the second waits for the first's commit, and
+    neither waits for the other in a cycle."""
     import ledger.services as ledger
 
-    both_checked = threading.Barrier(2, timeout=10)
-    check = ledger._check_deferred_constraints
+    both_ready = threading.Barrier(2, timeout=10)
+    lock = ledger.accounts_for_update
 
-    def check_then_meet():
-        check()
+    def meet_then_lock(account_ids):
         if threading.current_thread().name.startswith("roster-"):
-            both_checked.wait()
+            both_ready.wait()
+        return lock(account_ids)
 
-    monkeypatch.setattr(ledger, "_check_deferred_constraints", check_then_meet)
+    monkeypatch.setattr(ledger, "accounts_for_update", meet_then_lock)
     numbers = [ident(n) for n in range(1, 40)]
     by_lane = [[n for n in numbers if roster.lane_of(n, 2) == lane][:2] for lane in (0, 1)]
     lines = [row(number, name=f"职工{i}", balance="10.00") for i, number in enumerate(sum(by_lane, []))]

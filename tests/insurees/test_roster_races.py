@@ -10,14 +10,12 @@ from django.db import connection
 from django.utils import timezone
 
 import insurees.roster as roster
-from insurees.enrollment_services import enrollments_ensure
-from insurees.models import InsureeStatus
+from insurees.models import Enrollment, InsureeStatus
 from insurees.roster import ImportReport, RosterRow, roster_import
-from payments.services import Actor, fund_account_ensure, payment_create_for_relative, payment_create_self
+from payments.services import Actor
 from tests.factories import BindingFactory, EmployeeFactory, PremiumRateFactory, ResidentFactory, UserFactory
 from tests.payments.invariants import assert_money_invariants
-
-pytestmark = pytest.mark.postgres
+from tests.payments.paying import fund_account_ensure, payment_create_for_relative, payment_create_self
 
 
 def roster_row(insuree, line, *, balance_fen=None, status=None) -> RosterRow:
@@ -95,7 +93,7 @@ def test_a_status_and_balance_change_beside_a_payment_do_not_deadlock(premium, m
     authorizer = EmployeeFactory(balance_fen=100_000)
     BindingFactory(authorizer=authorizer, beneficiary=parent)
     fund_account_ensure(region_code=parent.region_code)
-    enrollments_ensure(insurees=[parent], year=premium)
+    Enrollment.objects.get_or_create(insuree=parent, year=premium)
 
     payment_holds_accounts, roster_changed = threading.Event(), threading.Event()
     change = roster.insuree_change

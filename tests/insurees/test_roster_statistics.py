@@ -11,8 +11,6 @@ from django.test.utils import CaptureQueriesContext
 from insurees.roster import ImportReport, Statistics, insuree_rows_read, roster_import
 from tests.insurees.test_roster_import import HEADER, ident, import_rows, row
 
-pytestmark = pytest.mark.postgres
-
 TABLES = 5  # persons, insurees, accounts, ledger transactions, entries
 
 

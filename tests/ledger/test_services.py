@@ -71,7 +71,6 @@ def test_entries_cannot_be_changed(personal):
         Entry.objects.filter(account=personal).update(amount_fen=1)
 
 
-@pytest.mark.postgres
 def test_entries_and_transactions_cannot_be_deleted_on_postgres(personal):
     with pytest.raises(Exception, match="append-only"), transaction.atomic():
         Entry.objects.filter(account=personal).delete()
@@ -118,7 +117,6 @@ class TestBalancesEqualEntries(HypothesisTestCase):
         assert transactions_not_balanced() == []
 
 
-@pytest.mark.postgres
 def test_fifty_concurrent_postings_leave_the_right_balance(transactional_db):
     source = account_create(code="external:c", kind=AccountKind.EXTERNAL)
     personal = account_create(code="personal:c", kind=AccountKind.PERSONAL)

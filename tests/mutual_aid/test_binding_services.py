@@ -253,7 +253,6 @@ def test_a_binding_built_directly_is_valid(db):
     assert BindingFactory().status == BindingStatus.ACTIVE
 
 
-@pytest.mark.postgres
 def test_concurrent_binding_of_the_same_pair_yields_one_active_binding(transactional_db):
     pledge = PledgeFactory()
     authorizer, parent = EmployeeFactory(), ResidentFactory()

@@ -5,16 +5,14 @@ import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 from django.db import connection
 
 from common.errors import ApplicationError
 from payments.models import Payment, PaymentStatus
-from payments.services import Actor, payment_create_for_relative, payment_create_self
+from payments.services import Actor
 from tests.factories import BindingFactory, EmployeeFactory, ResidentFactory, UserFactory
 from tests.payments.invariants import assert_money_invariants
-
-pytestmark = pytest.mark.postgres
+from tests.payments.paying import payment_create_for_relative, payment_create_self
 
 
 def run_concurrently(calls, max_connections=45):

@@ -13,7 +13,7 @@ from tests.conftest import CeleryWorker, point_broker, raw_connection
 from tests.factories import BindingFactory
 from tests.payments.test_sync_with_worker import pay, wait_until
 
-pytestmark = [pytest.mark.broker, pytest.mark.postgres]
+pytestmark = pytest.mark.broker
 
 
 def free_port() -> int:

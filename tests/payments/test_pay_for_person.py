@@ -1,7 +1,6 @@
-"""The API's payments as the signed-in person asks for them (payments_create_for_person,
-payment_create_self_for_person): the lookups and refusals of authorizer_for and
-insuree_get_by_id_number, in their order, then the payment. On PostgreSQL all of it is one call of
-payments_pay_for_person; these tests hold both databases to the same answers."""
+"""Payments as the signed-in person asks for them (payments_create_for_relatives,
+payment_create_for_self): the lookups and refusals of authorizer_for and insuree_get_by_id_number,
+in their order, then the payment, all of it one call of payments_pay."""
 
 import pytest
 from django.db import connection
@@ -9,16 +8,15 @@ from django.db import connection
 from common.errors import ApplicationError
 from insurees.models import Enrollment, InsureeStatus
 from payments.models import IdempotencyKey, Payment
-from payments.services import (
+from payments.services import payment_create_for_self, payments_create_for_relatives
+from tests.factories import BindingFactory, EmployeeFactory, PersonFactory, ResidentFactory, id_number_for
+from tests.payments.invariants import Snapshot, assert_money_invariants
+from tests.payments.paying import (
     fund_account_ensure,
     payment_create_for_relative,
     payment_create_self,
-    payment_create_self_for_person,
     payments_create_for_family,
-    payments_create_for_person,
 )
-from tests.factories import BindingFactory, EmployeeFactory, PersonFactory, ResidentFactory, id_number_for
-from tests.payments.invariants import Snapshot, assert_money_invariants
 
 
 def refused_code(call) -> tuple[str, str | None]:
@@ -32,8 +30,8 @@ def refused_code(call) -> tuple[str, str | None]:
 def test_the_person_pays_a_bound_relative_named_by_id_number(family, year, actor_for):
     number = family.beneficiary.person.id_number.lower()  # as typed, with a small x
 
-    [payment] = payments_create_for_person(
-        person=family.authorizer.person, beneficiary_id_numbers=[number], year=year, actor=actor_for()
+    [payment] = payments_create_for_relatives(
+        authorizer=family.authorizer.person, relative_id_numbers=[number], year=year, actor=actor_for()
     )
 
     stored = Payment.objects.select_related("beneficiary__person", "authorizer__person").get()
@@ -48,7 +46,7 @@ def test_the_person_pays_a_bound_relative_named_by_id_number(family, year, actor
 
 
 def test_the_person_pays_his_own_premium(family, year, actor_for):
-    payment = payment_create_self_for_person(person=family.beneficiary.person, year=year, actor=actor_for())
+    payment = payment_create_for_self(beneficiary=family.beneficiary.person, year=year, actor=actor_for())
 
     assert (payment.channel, payment.beneficiary_id, payment.authorizer_id) == (
         "self",
@@ -92,8 +90,8 @@ def test_refusals_come_in_the_lookups_order_and_change_nothing(rate, year, actor
 
     assert (
         refused_code(
-            lambda: payments_create_for_person(
-                person=person, beneficiary_id_numbers=numbers, year=year, actor=actor_for()
+            lambda: payments_create_for_relatives(
+                authorizer=person, relative_id_numbers=numbers, year=year, actor=actor_for()
             )
         )
         == code
@@ -104,20 +102,21 @@ def test_a_person_without_a_resident_registration_cannot_pay_his_own_premium(rat
     employee = EmployeeFactory()
 
     code = refused_code(
-        lambda: payment_create_self_for_person(person=employee.person, year=year, actor=actor_for())
+        lambda: payment_create_for_self(beneficiary=employee.person, year=year, actor=actor_for())
     )
 
     assert code == ("not_insured", "id_number")
 
 
-def test_a_key_used_by_id_number_replays_on_the_insuree_path_and_back(rate, year, actor_for):
-    """The two paths fingerprint a request alike (on PostgreSQL one in SQL, one in Python)."""
+def test_a_key_replays_whatever_the_order_and_whichever_door(rate, year, actor_for):
+    """A request's fingerprint is its people and year: the relatives in another order, or the same
+    payment made through the tests' insuree shorthand, replay the first payments."""
     first, second = BindingFactory(), BindingFactory()
     relatives = [BindingFactory(authorizer=first.authorizer).beneficiary, first.beneficiary]
     actor = actor_for()
-    paid = payments_create_for_person(
-        person=first.authorizer.person,
-        beneficiary_id_numbers=[r.person.id_number for r in relatives],
+    paid = payments_create_for_relatives(
+        authorizer=first.authorizer.person,
+        relative_id_numbers=[r.person.id_number for r in relatives],
         year=year,
         actor=actor,
     )
@@ -129,7 +128,7 @@ def test_a_key_used_by_id_number_replays_on_the_insuree_path_and_back(rate, year
     assert sorted(p.pk for p in again) == sorted(p.pk for p in paid)
     other = actor_for()
     paid_self = payment_create_self(beneficiary=second.beneficiary, year=year, actor=other)
-    assert payment_create_self_for_person(person=second.beneficiary.person, year=year, actor=other).pk == (
+    assert payment_create_for_self(beneficiary=second.beneficiary.person, year=year, actor=other).pk == (
         paid_self.pk
     )
     third = BindingFactory()
@@ -137,9 +136,9 @@ def test_a_key_used_by_id_number_replays_on_the_insuree_path_and_back(rate, year
     made = payment_create_for_relative(
         authorizer=third.authorizer, beneficiary=third.beneficiary, year=year, actor=one
     )
-    [replayed] = payments_create_for_person(
-        person=third.authorizer.person,
-        beneficiary_id_numbers=[third.beneficiary.person.id_number],
+    [replayed] = payments_create_for_relatives(
+        authorizer=third.authorizer.person,
+        relative_id_numbers=[third.beneficiary.person.id_number],
         year=year,
         actor=one,
     )
@@ -147,21 +146,18 @@ def test_a_key_used_by_id_number_replays_on_the_insuree_path_and_back(rate, year
     assert Payment.objects.count() == 4
 
 
-def test_the_whole_request_is_one_statement_on_postgresql(
+def test_the_whole_request_is_one_statement(
     rate, year, actor_for, django_assert_num_queries, django_capture_on_commit_callbacks
 ):
     binding = BindingFactory()
     with django_capture_on_commit_callbacks(execute=True):
         fund_account_ensure(region_code=rate.region_code)  # as after the region's first payment
     person, number, actor = binding.authorizer.person, binding.beneficiary.person.id_number, actor_for()
-    # SAVEPOINT, the call, RELEASE on PostgreSQL; on SQLite the two lookups, then the ORM path.
-    expected = 3 if connection.vendor == "postgresql" else 2 + 16
-
-    with django_assert_num_queries(expected):
-        payments_create_for_person(person=person, beneficiary_id_numbers=[number], year=year, actor=actor)
+    # SAVEPOINT, the call, RELEASE (inside the test's transaction).
+    with django_assert_num_queries(3):
+        payments_create_for_relatives(authorizer=person, relative_id_numbers=[number], year=year, actor=actor)
 
 
-@pytest.mark.postgres
 def test_outside_a_transaction_the_call_is_the_payments_own_transaction(
     transactional_db, family, year, actor_for
 ):
@@ -174,20 +170,19 @@ def test_outside_a_transaction_the_call_is_the_payments_own_transaction(
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(watch):
-        [payment] = payments_create_for_person(
-            person=family.authorizer.person,
-            beneficiary_id_numbers=[family.beneficiary.person.id_number],
+        [payment] = payments_create_for_relatives(
+            authorizer=family.authorizer.person,
+            relative_id_numbers=[family.beneficiary.person.id_number],
             year=year,
             actor=actor,
         )
 
-    assert seen[0] == ("SELECT * FROM payments_pay_for_person", False)
+    assert seen[0] == ("SELECT * FROM payments_pay", False)
     assert seen[1][0] == "SELECT * FROM payments_sync_enrollments"  # the drain, run eagerly here
     assert Payment.objects.get().pk == payment.pk
     assert_money_invariants()
 
 
-@pytest.mark.postgres
 def test_outside_a_transaction_a_refusal_leaves_nothing_behind(transactional_db, rate, year, actor_for):
     """The enrollment the function creates before it finds the balance short goes with the refused
     statement, and the connection serves the next request."""
@@ -195,7 +190,7 @@ def test_outside_a_transaction_a_refusal_leaves_nothing_behind(transactional_db,
     key_owner = actor_for()
 
     code, _ = refused_code(
-        lambda: payment_create_self_for_person(person=binding.beneficiary.person, year=year, actor=key_owner)
+        lambda: payment_create_for_self(beneficiary=binding.beneficiary.person, year=year, actor=key_owner)
     )
 
     assert code == "insufficient_balance"
@@ -204,15 +199,14 @@ def test_outside_a_transaction_a_refusal_leaves_nothing_behind(transactional_db,
     assert Payment.objects.count() == 0
 
 
-@pytest.mark.postgres
 def test_outside_a_transaction_a_key_replays_its_payment(transactional_db, family, year, actor_for):
     actor, number = actor_for(), family.beneficiary.person.id_number
 
-    [first] = payments_create_for_person(
-        person=family.authorizer.person, beneficiary_id_numbers=[number], year=year, actor=actor
+    [first] = payments_create_for_relatives(
+        authorizer=family.authorizer.person, relative_id_numbers=[number], year=year, actor=actor
     )
-    [again] = payments_create_for_person(
-        person=family.authorizer.person, beneficiary_id_numbers=[number], year=year, actor=actor
+    [again] = payments_create_for_relatives(
+        authorizer=family.authorizer.person, relative_id_numbers=[number], year=year, actor=actor
     )
 
     assert (again.pk, again.reference) == (first.pk, first.reference)

@@ -6,8 +6,9 @@ from rest_framework import serializers
 
 from payments.apis import PaymentOutputSerializer
 from payments.models import Payment
-from payments.services import payment_create_self, payment_refund, payment_sync_enrollment
+from payments.services import payment_refund, payment_sync_enrollment
 from tests.factories import BindingFactory, UserFactory
+from tests.payments.paying import payment_create_self
 from tests.payments.test_payment_services import pay
 
 

@@ -19,13 +19,7 @@ from payments.models import (
     PaymentChannel,
     PaymentStatus,
 )
-from payments.services import (
-    payment_create_for_relative,
-    payment_create_self,
-    payment_refund,
-    payment_sync_enrollment,
-    payments_create_for_family,
-)
+from payments.services import payment_refund, payment_sync_enrollment
 from payments.tasks import enrollment_sync_task
 from tests.factories import (
     BindingFactory,
@@ -37,6 +31,7 @@ from tests.factories import (
     UserFactory,
     fund_personal_account,
 )
+from tests.payments.paying import payment_create_for_relative, payment_create_self, payments_create_for_family
 
 
 def balance(insuree) -> int:
@@ -154,7 +149,8 @@ today = timezone.localdate
             lambda f, y, r: {"beneficiary": BindingFactory(authorizer=EmployeeFactory()).beneficiary},
             "binding_not_found",
         ),
-        (lambda f, y, r: {"beneficiary": EmployeeFactory()}, "wrong_scheme"),
+        # Relatives are named by ID number: one with no resident registration is not insured there.
+        (lambda f, y, r: {"beneficiary": EmployeeFactory()}, "not_insured"),
         (lambda f, y, r: _set_status(f.beneficiary, InsureeStatus.SUSPENDED), "not_active"),
         (lambda f, y, r: _set_status(f.beneficiary, InsureeStatus.TERMINATED), "not_active"),
         (lambda f, y, r: _set_status(f.authorizer, InsureeStatus.TERMINATED), "not_active"),
@@ -619,6 +615,25 @@ def test_a_refund_after_the_coverage_year_started_is_refused(db, actor_for, snap
 
     assert raised.value.code == "refund_not_allowed"
     before.assert_unchanged()
+
+
+@pytest.mark.parametrize(("day", "allowed"), [((12, 31), True), ((1, 1), False)])
+def test_the_refund_window_closes_as_the_coverage_year_starts(
+    family, year, actor_for, monkeypatch, day, allowed
+):
+    payment = pay(family, year, actor_for())
+    month, day_of_month = day
+    today = datetime.date(year - 1 if month == 12 else year, month, day_of_month)
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: today)
+
+    if allowed:
+        assert payment_refund(payment=payment, reason="deceased", note="", operator=UserFactory()).status == (
+            "refunded"
+        )
+    else:
+        with pytest.raises(ApplicationError) as raised:
+            payment_refund(payment=payment, reason="deceased", note="", operator=UserFactory())
+        assert raised.value.code == "refund_not_allowed"
 
 
 def test_a_refund_twice_is_refused(family, year, actor_for, snapshot):

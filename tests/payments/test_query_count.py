@@ -4,19 +4,8 @@ of bound accounts.
 Counted inside the test's own transaction, so the payment's outermost transaction shows as a
 SAVEPOINT and a RELEASE (in production: BEGIN and COMMIT, which the driver sends unseen).
 
-On PostgreSQL the payment is one call of the server-side function payments_pay (migration 0004 of
-payments), which does all of the steps below in the database. On SQLite, the ORM path:
-
-    claim the idempotency key        1  INSERT ... ON CONFLICT DO NOTHING RETURNING
-    ensure + lock the enrollment     2  INSERT ... ON CONFLICT DO NOTHING; SELECT ... FOR UPDATE
-                                        (the beneficiary comes in the same round trip)
-    the bindings                     1
-    the rate; already paid?          2
-    lock the accounts                1  the personal accounts and the fund account, one statement
-    ledger posting                   3  transaction, entries, one update of both balances (the
-                                        accounts are locked already: no savepoint, no second lock)
-    payment, outbox row, notice      3
-    the key's link to the payment    1
+The payment is one call of the server-side function payments_pay (payments/migrations/sql/pay.sql),
+which does every step in the database.
 
 After the commit a drain of the outbox is started unless one runs (a cache flag), with no database
 work; the sync runs later, in the worker, in batches, and is not counted here.
@@ -25,12 +14,12 @@ work; the sync runs later, in the worker, in batches, and is not counted here.
 import pytest
 from django.db import connection
 
-from payments.services import fund_account_ensure, payment_create_for_relative, payment_create_self
 from tests.factories import BindingFactory, EmployeeFactory, ResidentFactory
+from tests.payments.paying import fund_account_ensure, payment_create_for_relative, payment_create_self
 
 
 def expected_queries() -> int:
-    return 3 if connection.vendor == "postgresql" else 16
+    return 3  # SAVEPOINT (inside the test's transaction), the payment's one call, RELEASE
 
 
 @pytest.fixture(autouse=True)
@@ -76,18 +65,28 @@ def test_a_retry_with_the_same_key_is_cheaper_still(year, actor_for, django_asse
         authorizer=binding.authorizer, beneficiary=binding.beneficiary, year=year, actor=actor
     )
 
-    # SAVEPOINT, the claim that finds the key taken (and, on SQLite, the key), its payments, RELEASE.
-    with django_assert_num_queries(4 if connection.vendor == "postgresql" else 5):
+    # SAVEPOINT, the call that finds the key taken, its payments, RELEASE.
+    with django_assert_num_queries(4):
         payment_create_for_relative(
             authorizer=binding.authorizer, beneficiary=binding.beneficiary, year=year, actor=actor
         )
 
 
-@pytest.mark.postgres
 def test_the_payment_functions_plan_each_statement_once_per_connection(db):
-    """With custom plans, every payment planned its statements again (migration 0006 of payments). A
-    function created again loses the setting unless it says so itself: this test then fails."""
-    functions = ["payments_pay", "payments_pay_for_person", "payments_sync_enrollments"]
+    """With custom plans, every payment planned its statements again: each function on the payment's
+    and the sync's path says so in its own text (the apps' migrations/sql/ files)."""
+    functions = [
+        "payments_pay",
+        "payments_settle",
+        "payments_sync_enrollments",
+        "ledger_post",
+        "ledger_accounts_lock",
+        "ledger_accounts_ensure",
+        "ledger_entries_posted",
+        "insurees_enrollments_lock",
+        "insurees_enrollments_lock_pairs",
+        "insurees_enrollments_mark_paid",
+    ]
     with connection.cursor() as cursor:
         cursor.execute("SELECT proname, proconfig FROM pg_proc WHERE proname = ANY (%s)", [functions])
         settings = dict(cursor.fetchall())

@@ -114,7 +114,6 @@ def test_a_drain_that_fails_lets_the_next_payment_start_another(monkeypatch, rat
     assert open_rows() == 1
 
 
-@pytest.mark.postgres
 def test_a_batch_skips_rows_another_sync_holds_and_never_waits(
     transactional_db, drain_elsewhere, rate, year, actor_for
 ):
@@ -143,7 +142,6 @@ def test_a_batch_skips_rows_another_sync_holds_and_never_waits(
     assert open_rows() == 0
 
 
-@pytest.mark.postgres
 def test_a_batch_and_a_redelivered_single_sync_of_the_same_payment_sync_it_once(
     transactional_db, drain_elsewhere, rate, year, actor_for
 ):

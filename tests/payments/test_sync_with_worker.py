@@ -7,11 +7,12 @@ import pytest
 from insurees.models import Enrollment
 from payments.models import OutboxMessage, Payment
 from payments.outbox import outbox_relay
-from payments.services import Actor, payment_create_for_relative
+from payments.services import Actor
 from tests.conftest import point_broker
 from tests.factories import BindingFactory, UserFactory
+from tests.payments.paying import payment_create_for_relative
 
-pytestmark = [pytest.mark.broker, pytest.mark.postgres]
+pytestmark = pytest.mark.broker
 
 
 def wait_until(predicate, seconds=30.0):

@@ -4,13 +4,12 @@ no transaction, lock or snapshot open however slowly it is read, nor leaves the 
 import pytest
 from django.db import connection
 
-from payments.services import Actor, payment_create_for_relative
+from payments.services import Actor
 from tests.factories import BindingFactory, EmployeeFactory, PremiumRateFactory, UserFactory
+from tests.payments.paying import payment_create_for_relative
 from tests.staff.conftest import api_as, staff_user
 
 CSV = "/api/v1/admin-api/expenditures.csv"
-
-pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from common.id_numbers import make_id_number
 from common.money import format_yuan
-from insurees.id_numbers import make_id_number
 from insurees.models import Person, RegionScope, Scheme
 from insurees.selectors import insuree_get
 from insurees.services import insuree_register, person_create, premium_rate_set, region_policy_set
