@@ -116,17 +116,19 @@ def generate(world: World) -> None:  # noqa: C901, PLR0912, PLR0915 - one straig
         version=1, text_zh=PLEDGE_ZH, text_en=PLEDGE_EN, sha256=hashlib.sha256(PLEDGE_ZH.encode()).hexdigest()
     )
     RegionPolicy.objects.create(region_code="320000", scope="province", exclusive_family=False)
-    for offset in range(4):
+    # The year being collected, the three before it, and (for pgbench's pool when it wraps) the three
+    # after it, collected now too.
+    for offset in range(-3, 4):
         y = year - offset
         for region in CITIES:
-            if offset == 0:
+            if offset <= 0:
                 start, end = today - datetime.timedelta(days=60), today + datetime.timedelta(days=60)
             else:
                 start, end = datetime.date(y - 1, 9, 1), datetime.date(y - 1, 12, 31)
             PremiumRate.objects.create(
                 region_code=region,
                 year=y,
-                amount_fen=premium_fen(offset, region),
+                amount_fen=premium_fen(max(offset, 0), region),
                 collection_start=start,
                 collection_end=end,
             )
@@ -544,7 +546,8 @@ def generate(world: World) -> None:  # noqa: C901, PLR0912, PLR0915 - one straig
             beneficiary_id bigint NOT NULL, authorizer_id bigint NOT NULL, account_id bigint NOT NULL,
             binding_id bigint NOT NULL,
             authorizer_person_id bigint NOT NULL, relation text NOT NULL, region_code text NOT NULL,
-            amount_fen integer NOT NULL, fund_account_id bigint NOT NULL);
+            amount_fen integer NOT NULL, fund_account_id bigint NOT NULL,
+            payer_person_id bigint NOT NULL, beneficiary_id_number text NOT NULL);
         CREATE SEQUENCE bench_pgbench_seq MINVALUE 0 START 0;
     """)
     candidates = list(bound)
@@ -591,6 +594,8 @@ def generate(world: World) -> None:  # noqa: C901, PLR0912, PLR0915 - one straig
                 regions[r],
                 premium_fen(0, regions[r]),
                 fund_of[regions[r]],
+                r + 1 if is_self else e + 1,
+                id_numbers[r],
             )
 
     copy_rows(
@@ -608,6 +613,8 @@ def generate(world: World) -> None:  # noqa: C901, PLR0912, PLR0915 - one straig
             "region_code",
             "amount_fen",
             "fund_account_id",
+            "payer_person_id",
+            "beneficiary_id_number",
         ],
         pgbench_rows(),
         len(pgb),
