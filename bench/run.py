@@ -749,8 +749,22 @@ def benchmark(cfg: Config) -> dict:  # noqa: PLR0915 - the run, step by step
             # The limit at the same concurrency, right after (gunicorn idle meanwhile): the machine's
             # speed drifts within the hour, and adjacent phases see the same machine.
             checkpoint(cfg)
+            before, t0 = meter.snapshot(), time.monotonic()
             phase["pgbench"] = pgbench(cfg, c, meta)
+            phase["pgbench"]["cpu_percent"] = meter.share(before, meter.snapshot(), time.monotonic() - t0)
             phase["ratio_portal_to_pgbench"] = round(pay["payments_per_s"] / phase["pgbench"]["tps"], 3)
+            # PostgreSQL's CPU per payment, the portal's against pgbench's doing the same call.
+            phase["postgres_cpu_ms_per_payment"] = {
+                "portal": round(
+                    pay["cpu_percent"]["postgres (all databases)"] * 10 / pay["payments_per_s"], 3
+                ),
+                "pgbench": round(
+                    phase["pgbench"]["cpu_percent"]["postgres (all databases)"]
+                    * 10
+                    / phase["pgbench"]["tps"],
+                    3,
+                ),
+            }
             say(
                 f"c={c} pgbench: {phase['pgbench']['tps']:,.0f} tps, p99 {phase['pgbench']['p99_ms']} ms; "
                 f"portal/pgbench = {phase['ratio_portal_to_pgbench']}"
@@ -850,6 +864,13 @@ def summary_md(results: dict, command: str) -> str:
             f"({pay['self_payments']:,} self), sync drained {pay['drain_s']} s after the load; CPU % of one core "
             f"during the payments: {pay['cpu_percent']}; busy backends (mean): {pay['db_backends']}"
         )
+        if "postgres_cpu_ms_per_payment" in p:
+            cpu = p["postgres_cpu_ms_per_payment"]
+            lines.append(
+                f"- c={p['connections']}: PostgreSQL's CPU per payment {cpu['portal']} ms through the portal, "
+                f"{cpu['pgbench']} ms under pgbench (the same call); during pgbench, CPU % of one core: "
+                f"{p['pgbench']['cpu_percent']}"
+            )
     s = results["season"]
     lines += [
         "",

@@ -65,6 +65,13 @@ LANGUAGE plpgsql
 SET plan_cache_mode = force_generic_plan
 AS $$
 BEGIN
+    -- Almost always they all exist: then no insert, and no statement for the trigger on new accounts.
+    IF NOT EXISTS (
+        SELECT 1 FROM unnest(p_codes) AS wanted(code)
+        WHERE NOT EXISTS (SELECT 1 FROM ledger_account a WHERE a.code = wanted.code)
+    ) THEN
+        RETURN;
+    END IF;
     INSERT INTO ledger_account (code, kind, name, balance_fen, created_at)
     SELECT wanted.code, p_kind, wanted.name, 0, p_now
     FROM unnest(p_codes, p_names) AS wanted(code, name)
