@@ -1,4 +1,4 @@
-# Two entry points: `make run` (portal with demo data) and `make test` (the whole suite).
+# Two entry points: `make run` (portal with demo data) and `make test` (lint, types, the whole suite).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -22,6 +22,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 test: $(STAMP) lint
+	$(BIN)/mypy .
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
 

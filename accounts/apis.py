@@ -1,12 +1,11 @@
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
-from accounts.services import login_attempt, user_register
+from accounts.services import login_attempt, token_issue, user_register
 from common.api_fields import IdNumberField, error_responses
 
 
@@ -84,5 +83,5 @@ class TokenCreateApi(APIView):
             password=data["password"],
             ip=request.META.get("REMOTE_ADDR"),
         )
-        token, _created = Token.objects.get_or_create(user=user)
+        token = token_issue(user=user)
         return Response({"token": token.key}, status=status.HTTP_200_OK)

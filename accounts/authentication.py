@@ -1,9 +1,11 @@
 """Token authentication with the token's user, and his person, kept in the cache.
 
 Every API call starts by looking its token up; cached, that costs one cache read instead of two
-queries (the token with its user, then the person). An entry goes as soon as its token is deleted or
-its user or person is saved (accounts/signals.py), and expires after TOKEN_CACHE_SECONDS whatever
-happens: a change written with QuerySet.update() sends no signal.
+queries (the token with its user, then the person). Whatever deletes or moves a token, or changes or
+deletes a user or a person, calls `tokens_forget` in the same transaction: the services in
+accounts/services.py and the admin pages of users, tokens and persons do. An entry expires after
+TOKEN_CACHE_SECONDS whatever happens, so a change made anywhere else (a bulk update of the roster's
+phone numbers, a shell) is seen within that time.
 """
 
 from __future__ import annotations
@@ -51,13 +53,14 @@ class CachedTokenAuthentication(TokenAuthentication):
         return user, Token(key=key, user=user)
 
 
-def tokens_forget(*, user_id: int | None = None, keys: Iterable[str] = ()) -> None:
-    """Drops the cached entries of these tokens (or of all the user's), now and again when the
-    caller's transaction commits: a request that read the old row just before the commit may have
-    cached it meanwhile."""
+def tokens_forget(*, user_ids: Iterable[int | None] = (), keys: Iterable[str] = ()) -> None:
+    """Drops the cached entries of these tokens and of all these users' tokens, now and again when
+    the caller's transaction commits: a request that read the old row just before the commit may
+    have cached it meanwhile. A user's tokens are looked up now, so forget before deleting a user."""
     keys = list(keys)
-    if user_id is not None:
-        keys += Token.objects.filter(user_id=user_id).values_list("key", flat=True)
+    users = [user_id for user_id in user_ids if user_id is not None]  # a person without a login: None
+    if users:
+        keys += Token.objects.filter(user_id__in=users).values_list("key", flat=True)
     if not keys:
         return
     cache_keys = [token_cache_key(key) for key in keys]
@@ -83,6 +86,8 @@ def _user_of_token(key: str):
     if row is None:
         return None
     user, person = instances(row, [User, Person], without={User: NOT_CACHED})
+    if user is None:  # never: the token's user comes by an inner join
+        return None
     person_user = Person._meta.get_field("user")
     person_user.remote_field.set_cached_value(user, person)  # user.person, or its absence
     if person is not None:

@@ -1,23 +1,34 @@
-"""Registration with a real-name check, and sign-in with a lockout after repeated failures."""
+"""Registration with a real-name check, sign-in with a lockout after repeated failures, staff
+accounts and API tokens.
+
+Whatever here changes or deletes a login or a token drops its entries from the sign-in cache
+(accounts/authentication.py) in the same transaction: nothing else would.
+"""
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 
 from django.contrib.auth import authenticate, password_validation
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from rest_framework.authtoken.models import Token
 
+from accounts.authentication import tokens_forget
 from accounts.models import LoginFailure
 from common.errors import ApplicationError
 from common.id_numbers import normalize_id_number
-from insurees.models import Person
+from common.permissions import AUDITOR, COUNTER_STAFF, COUNTER_SUPERVISOR
+from insurees.selectors import person_get_by_id_number_for_update
+from insurees.services import person_user_link
 
 MAX_FAILURES = 5
 LOCKOUT = datetime.timedelta(minutes=15)
+STAFF_ROLES = (COUNTER_STAFF, COUNTER_SUPERVISOR, AUDITOR)
 
 
 def _invalid(message, field: str) -> ApplicationError:
@@ -27,7 +38,7 @@ def _invalid(message, field: str) -> ApplicationError:
 @transaction.atomic
 def user_register(*, id_number: str, name: str, phone: str, password: str) -> User:
     """Creates the login of a person on the roster; the ID number and name must both match."""
-    person = Person.objects.select_for_update().filter(id_number=normalize_id_number(id_number)).first()
+    person = person_get_by_id_number_for_update(id_number=id_number)
     if person is None or person.name != name.strip():
         raise ApplicationError(
             "not_insured",
@@ -43,11 +54,54 @@ def user_register(*, id_number: str, name: str, phone: str, password: str) -> Us
         raise _invalid(" ".join(exc.messages), "password") from None
     user.set_password(password)
     user.save()
-    person.user = user
-    if phone:
-        person.phone = phone
-    person.save(update_fields=["user", "phone"])
+    # A new login has no token yet, so nothing of it or of its person is cached to forget.
+    person_user_link(person=person, user=user, phone=phone)
     return user
+
+
+@transaction.atomic
+def staff_user_create(*, username: str, role: str, password: str) -> User:
+    """Creates a staff login with a role, or gives an existing one this role and password."""
+    if role not in STAFF_ROLES:
+        raise ValueError(f"unknown role {role!r}")
+    user, _created = User.objects.get_or_create(username=username)
+    user.set_password(password)
+    # Auditors work in the Django admin too; counter staff only in the portal.
+    user.is_staff = role == AUDITOR
+    user.save()
+    user.groups.add(Group.objects.get_or_create(name=role)[0])
+    if role == COUNTER_SUPERVISOR:
+        user.groups.add(Group.objects.get_or_create(name=COUNTER_STAFF)[0])
+    tokens_forget(user_ids=[user.pk])
+    return user
+
+
+def superuser_create(*, username: str, password: str) -> User:
+    return User.objects.create_superuser(username=username, password=password)
+
+
+@transaction.atomic
+def users_delete(*, user_ids: Iterable[int]) -> int:
+    """Deletes logins with their tokens; their persons stay on the roster, without a login."""
+    user_ids = list(user_ids)
+    tokens_forget(user_ids=user_ids)  # first: the delete takes the tokens with it
+    _deleted, per_model = User.objects.filter(pk__in=user_ids).delete()
+    return per_model.get(User._meta.label, 0)
+
+
+def token_issue(*, user: User) -> Token:
+    """The user's API token: made at the first sign-in, the same one at every later one."""
+    token, _created = Token.objects.get_or_create(user=user)
+    return token
+
+
+@transaction.atomic
+def tokens_delete(*, keys: Iterable[str]) -> int:
+    """Revokes tokens: the next call with one of them is refused, cached or not."""
+    keys = list(keys)
+    deleted, _per_model = Token.objects.filter(key__in=keys).delete()
+    tokens_forget(keys=keys)
+    return deleted
 
 
 def _recent_failures(identifier: str) -> int:

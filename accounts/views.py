@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.forms import LoginForm, RegisterForm
 from accounts.services import login_attempt, user_register
-from common.context_processors import ELDERLY_COOKIE
+from common.elderly import ELDERLY_COOKIE
 from common.errors import ApplicationError
 from common.forms import add_application_error, form_status
 

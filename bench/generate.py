@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import hashlib
 import random
 import sys
 import time
@@ -90,12 +89,12 @@ def generate(world: World) -> None:  # noqa: C901, PLR0912, PLR0915 - one straig
     from django.db import connection
     from django.utils import timezone
 
+    from accounts.services import staff_user_create
     from common.id_numbers import make_id_number
-    from insurees.management.commands.seed_demo import PLEDGE_EN, PLEDGE_ZH
     from insurees.models import Insuree, PremiumRate, RegionPolicy
-    from insurees.staff_accounts import staff_user_create
     from ledger.services import OPENINGS_PER_TRANSACTION
-    from mutual_aid.models import Pledge
+    from mutual_aid.pledges import STANDARD_PLEDGE_EN, STANDARD_PLEDGE_ZH
+    from mutual_aid.services import pledge_publish
 
     started = time.monotonic()
     rng = random.Random(world.seed)
@@ -112,9 +111,7 @@ def generate(world: World) -> None:  # noqa: C901, PLR0912, PLR0915 - one straig
     )
 
     # --- small reference data through the ORM ------------------------------------------------------
-    pledge = Pledge.objects.create(
-        version=1, text_zh=PLEDGE_ZH, text_en=PLEDGE_EN, sha256=hashlib.sha256(PLEDGE_ZH.encode()).hexdigest()
-    )
+    pledge = pledge_publish(text_zh=STANDARD_PLEDGE_ZH, text_en=STANDARD_PLEDGE_EN)  # or the migrated one
     RegionPolicy.objects.create(region_code="320000", scope="province", exclusive_family=False)
     # The year being collected, the three before it, and (for pgbench's pool when it wraps) the three
     # after it, collected now too.

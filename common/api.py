@@ -78,13 +78,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         response = error_response(
             "rate_limited", _("Too many attempts. Please try again later."), status.HTTP_429_TOO_MANY_REQUESTS
         )
-        if exc.wait:
-            response["Retry-After"] = str(int(exc.wait))
+        wait = getattr(exc, "wait", None)  # set by DRF's throttles, not declared by its stubs
+        if wait:
+            response["Retry-After"] = str(int(wait))
         return response
     if isinstance(exc, exceptions.MethodNotAllowed | exceptions.NotAcceptable):
-        response = drf_exception_handler(exc, context)
-        if response is not None:
-            return error_response("invalid_input", str(exc.detail), response.status_code)
+        drf_response = drf_exception_handler(exc, context)
+        if drf_response is not None:
+            return error_response("invalid_input", str(exc.detail), drf_response.status_code)
     return drf_exception_handler(exc, context)
 
 

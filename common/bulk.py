@@ -11,6 +11,7 @@ given.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from django.db import connection
 from django.db.models import DateField, Model
@@ -34,8 +35,8 @@ def bulk_insert(
     quote = connection.ops.quote_name
     drawn = not pk_given and keys
     names = [meta.pk.attname, *columns] if drawn else [*columns]
-    listed = ", ".join(quote(meta.get_field(name).column) for name in names)
-    listed += "".join(f", {quote(field.column)}" for field in rest)
+    listed = ", ".join(quote(_column(meta.get_field(name))) for name in names)
+    listed += "".join(f", {quote(_column(field))}" for field in rest)
     drawn_keys = draw_keys(model, len(rows)) if drawn else []
     with connection.cursor() as cursor:
         with cursor.copy(f"COPY {quote(meta.db_table)} ({listed}) FROM STDIN") as copy:
@@ -65,6 +66,11 @@ def draw_keys(model: type[Model], count: int) -> list[int]:
             [meta.db_table, meta.pk.column, count],
         )
         return [key for (key,) in cursor.fetchall()]
+
+
+def _column(field: Any) -> str:
+    """A concrete field's column (a relation's reverse side has none, and is never asked for)."""
+    return field.column
 
 
 def _default(field):

@@ -1,5 +1,5 @@
-"""`field__any_of=values`: `field IN (...)` on SQLite, `field = ANY(%s)` with one array parameter on
-PostgreSQL.
+"""`field__any_of=values`: `field = ANY(%s)`, with one array parameter, where `field__in` writes an IN
+list.
 
 For the thousands of values of a bulk job (a roster chunk's ID numbers, its accounts) an IN list is
 one parameter per value: Django builds, and psycopg scans, a statement of thousands of placeholders,
@@ -14,7 +14,7 @@ from django.db.models.lookups import In
 
 
 class _AsArray:
-    lookup_name = "any_of"
+    lookup_name: str | None = "any_of"
 
     def as_postgresql(self, compiler, connection):
         if not self.rhs_is_direct_value():

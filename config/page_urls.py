@@ -3,7 +3,6 @@
 from django.urls import include, path
 
 from accounts.views import elderly_mode_view, login_view, logout_view, register_view
-from insurees.views import home_view
 from mutual_aid.views import binding_create_view, binding_end_view, binding_manage_view, binding_pause_view
 from payments.views import (
     notifications_read_view,
@@ -15,6 +14,7 @@ from payments.views import (
     receipt_view,
     records_view,
 )
+from portal.views import home_view
 
 urlpatterns = [
     path("", home_view, name="home"),

@@ -23,10 +23,6 @@ MUNICIPALITIES = frozenset({11, 12, 31, 50})
 _SIX_DIGITS = re.compile(r"^[0-9]{6}$")
 
 
-def province_code_of(region_code: str) -> str:
-    return f"{region_code[:2]}0000"
-
-
 def is_province_code(code: str) -> bool:
     return bool(_SIX_DIGITS.match(code)) and int(code[:2]) in PROVINCE_CODES and code[2:] == "0000"
 

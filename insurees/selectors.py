@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+from collections.abc import Collection
 from functools import cache
+from typing import cast
 
 from django.db import connection
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import ApplicationError
 from common.id_numbers import normalize_id_number
 from common.rows import columns, instances
-from insurees.models import Insuree, Person, PremiumRate, RegionPolicy, RegionScope, Scheme
+from insurees.models import Enrollment, Insuree, Person, PremiumRate, RegionPolicy, RegionScope, Scheme
 
 
 def province_code(region_code: str) -> str:
@@ -50,7 +53,8 @@ def insuree_get_by_id_number(*, id_number: str, scheme: Scheme) -> Insuree:
         row = cursor.fetchone()
     if row is None:
         raise not_insured(scheme)
-    insuree, person = instances(row, [Insuree, Person])
+    found = instances(row, [Insuree, Person])  # both keys are there: an inner join
+    insuree, person = cast(Insuree, found[0]), cast(Person, found[1])
     insuree.person = person
     return insuree
 
@@ -87,3 +91,23 @@ def no_premium_rate() -> ApplicationError:
 
 def insurances_of(*, person: Person) -> list[Insuree]:
     return list(Insuree.objects.filter(person=person).select_related("account").order_by("scheme"))
+
+
+def person_get(*, person_id: int) -> Person | None:
+    return Person.objects.filter(pk=person_id).first()
+
+
+def enrollment_list_for_person(*, person: Person) -> QuerySet[Enrollment]:
+    """The person's enrollments in every scheme, the latest year first."""
+    return Enrollment.objects.filter(insuree__person=person).order_by("-year")
+
+
+def enrollment_list_for_payments(*, payment_ids: Collection[int]) -> QuerySet[Enrollment]:
+    """The enrollments the given payments have paid; a refund releases its payment's."""
+    return Enrollment.objects.filter(payment_id__in=payment_ids)
+
+
+def person_get_by_id_number_for_update(*, id_number: str) -> Person | None:
+    """The person, locked until the caller's transaction ends: a twin registration waits, then finds
+    the login the first one linked."""
+    return Person.objects.select_for_update().filter(id_number=normalize_id_number(id_number)).first()

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import ApplicationError
 from common.id_numbers import normalize_id_number, parse_id_number
-from insurees.lock_objects import accounts_for_update
 from insurees.models import (
-    Enrollment,
     Insuree,
     InsureeStatus,
     Person,
@@ -24,8 +21,9 @@ from insurees.models import (
     Scheme,
 )
 from insurees.regions import validate_policy_region_code, validate_pooling_region_code
-from ledger.models import Account, AccountKind, Entry
-from ledger.services import account_create, account_get_or_create, transaction_post
+from ledger.models import Account, AccountKind
+from ledger.selectors import accounts_received_from
+from ledger.services import account_create, account_get_or_create, accounts_lock, transaction_post
 
 EMPLOYEE_CONTRIBUTIONS = "external:employee_contributions"
 OPENING_BALANCE_MEMO = "opening balance"
@@ -75,44 +73,46 @@ def person_create(*, id_number: str, name: str, phone: str = "", email: str = ""
     )
 
 
+def person_user_link(*, person: Person, user: User, phone: str = "") -> Person:
+    """Gives the person (locked by the caller) his login, and the phone he registered with if any."""
+    person.user = user
+    if phone:
+        person.phone = phone
+    person.save(update_fields=["user", "phone"])
+    return person
+
+
 def personal_account_credit(*, insuree: Insuree, amount_fen: int, memo: str) -> None:
     """Money entering (or, negative, leaving) a personal account from the employee fund."""
     if amount_fen == 0:
         return
     source = employee_contributions_account()
-    transaction_post(legs=[(source, -amount_fen), (insuree.account, amount_fen)], memo=memo)
+    transaction_post(legs=[(source, -amount_fen), (_personal_account(insuree), amount_fen)], memo=memo)
+
+
+def _personal_account(insuree: Insuree) -> Account:
+    account = insuree.account
+    if account is None:
+        raise _no_personal_account()
+    return account
+
+
+def _personal_account_id(insuree: Insuree) -> int:
+    if insuree.account_id is None:
+        raise _no_personal_account()
+    return insuree.account_id
+
+
+def _no_personal_account() -> ApplicationError:
+    return ApplicationError(
+        "wrong_scheme", _("Only an employee-scheme insuree has a personal account."), field="balance"
+    )
 
 
 def personal_accounts_funded(*, account_ids: list[int]) -> dict[int, int]:
     """What each personal account has received from the employee fund in all (opening balance and
-    roster adjustments): the figure a roster's balance is compared with.
-
-    Two index lookups, whatever the size of the ledger: the accounts' own entries, then which of
-    their transactions have the fund on the other side, one probe each of (transaction, account). A
-    roster's openings share a transaction a hundred accounts at a time, whose other entries are never
-    read; nor are the fund's own entries scanned.
-    """
-    if not account_ids:
-        return {}
-    source = employee_contributions_account()
-    entries = list(
-        Entry.objects.filter(account_id__any_of=account_ids).values_list(
-            "transaction_id", "account_id", "amount_fen"
-        )
-    )
-    # The fund's key is written into the statement, not bound: a prepared statement's plan for any
-    # account at all would walk the fund's own entries, one per opening where openings are not shared.
-    fund = RawSQL(str(int(source.pk)), ())  # noqa: S611 - an integer key of our own
-    from_fund = set(
-        Entry.objects.filter(
-            transaction_id__any_of={txn for txn, _account, _amount in entries}, account_id=fund
-        ).values_list("transaction_id", flat=True)
-    )
-    funded: dict[int, int] = defaultdict(int)
-    for txn, account_id, amount_fen in entries:
-        if txn in from_fund:
-            funded[account_id] += amount_fen
-    return dict(funded)
+    roster adjustments): the figure a roster's balance is compared with."""
+    return accounts_received_from(account_ids=account_ids, source=employee_contributions_account())
 
 
 @transaction.atomic
@@ -129,8 +129,9 @@ def personal_account_set_funded(*, insuree: Insuree, balance_fen: int, memo: str
         raise ApplicationError("invalid_input", _("A balance is never below zero."), field="balance")
     source = employee_contributions_account()
     # Locked first (the source then the account, in the ledger's primary-key order), read after.
-    locked = {a.pk: a for a in accounts_for_update(account_ids=[source.pk, insuree.account_id])}
-    account = locked[insuree.account_id]
+    account_id = _personal_account_id(insuree)
+    locked = accounts_lock(account_ids=[source.pk, account_id])
+    account = locked[account_id]
     delta = balance_fen - personal_accounts_funded(account_ids=[account.pk]).get(account.pk, 0)
     if account.balance_fen + delta < 0:
         raise ApplicationError(
@@ -222,20 +223,6 @@ def insuree_change(
         reason = EndReason.AUTHORIZER_NOT_ACTIVE if employee else EndReason.BENEFICIARY_NOT_ACTIVE
         binding_end_all_for_insuree(insuree=insuree, reason=reason)
     return insuree
-
-
-def enrollment_ensure(*, insuree: Insuree, year: int) -> Enrollment:
-    """The resident's enrollment for the year, created if missing.
-
-    Race-safe: the unique (insuree, year) constraint decides; a twin that inserts first wins and
-    this call returns its row (Django's get_or_create retries the read after the IntegrityError).
-    """
-    if insuree.scheme != Scheme.RESIDENT:
-        raise ApplicationError(
-            "wrong_scheme", _("Only resident-scheme insurees enroll for a year."), field="beneficiary"
-        )
-    enrollment, _created = Enrollment.objects.get_or_create(insuree=insuree, year=year)
-    return enrollment
 
 
 def premium_rate_set(

@@ -27,6 +27,12 @@ def account_get_or_create(*, code: str, kind: AccountKind, name: str = "") -> Ac
     return account
 
 
+def accounts_lock(*, account_ids: list[int]) -> dict[int, Account]:
+    """Locks the accounts in primary-key order, the one order every writer follows, for a posting
+    that judges their balances first; returns them as they are once the locks are granted."""
+    return {account.pk: account for account in accounts_for_update(account_ids)}
+
+
 def transaction_post(
     *,
     legs: Sequence[Leg],

@@ -1,9 +1,8 @@
-import hashlib
-
 from django.contrib import admin
 
 from common.admin import ReadOnlyAdmin
 from mutual_aid.models import Binding, Pledge
+from mutual_aid.services import pledge_publish
 
 
 @admin.register(Pledge)
@@ -11,7 +10,7 @@ class PledgeAdmin(admin.ModelAdmin):
     """A new text is a new version; published versions are never edited."""
 
     list_display = ["version", "published_at", "sha256"]
-    readonly_fields = ["sha256", "published_at"]
+    readonly_fields = ["version", "sha256", "published_at"]
 
     def has_change_permission(self, request, obj=None) -> bool:
         return obj is None
@@ -20,8 +19,11 @@ class PledgeAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
-        obj.sha256 = hashlib.sha256(obj.text_zh.encode()).hexdigest()
-        super().save_model(request, obj, form, change)
+        published = pledge_publish(text_zh=obj.text_zh, text_en=obj.text_en)
+        # The admin goes on with the object it built (its log, its redirect): make it the published row.
+        for field in Pledge._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(published, field.attname))
+        obj._state.adding, obj._state.db = False, published._state.db
 
 
 @admin.register(Binding)

@@ -107,3 +107,9 @@ def beneficiary_not_active() -> ApplicationError:
         _("Your relative's resident medical insurance is not active."),
         field="beneficiary_id_number",
     )
+
+
+def pledge_text_required(*, field: str) -> ApplicationError:
+    return ApplicationError(
+        "invalid_input", _("A pledge is published with both its Chinese and its English text."), field=field
+    )

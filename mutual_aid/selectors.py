@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import cast
 
 from django.db import connection
 from django.db.models import Q, QuerySet
@@ -29,15 +30,16 @@ def authorizer_for(*, person: Person) -> Insuree:
     one statement written once (common/rows.py)."""
     with connection.cursor() as cursor:
         cursor.execute(_insurances_of_person_sql(), [person.pk])
-        insurances = {insuree.scheme: insuree for insuree in (instances(row, [Insuree])[0] for row in cursor)}
-    for insuree in insurances.values():
-        insuree.person = person
-    insuree = insurances.get(Scheme.EMPLOYEE)
-    if insuree is None:
+        found = [cast(Insuree, instances(row, [Insuree])[0]) for row in cursor]
+    insurances = {insuree.scheme: insuree for insuree in found}
+    for insurance in found:
+        insurance.person = person
+    employee = insurances.get(Scheme.EMPLOYEE)
+    if employee is None:
         raise errors.authorizer_not_employee() if insurances else errors.authorizer_not_insured()
-    if insuree.status != InsureeStatus.ACTIVE:
+    if employee.status != InsureeStatus.ACTIVE:
         raise errors.authorizer_not_active()
-    return insuree
+    return employee
 
 
 @cache
@@ -86,9 +88,3 @@ def binding_active_between(*, authorizer: Insuree, beneficiary: Insuree) -> Bind
     return Binding.objects.filter(
         authorizer=authorizer, beneficiary=beneficiary, status=BindingStatus.ACTIVE
     ).first()
-
-
-def bindings_active_for_beneficiary(*, beneficiary: Insuree) -> QuerySet[Binding]:
-    return Binding.objects.filter(beneficiary=beneficiary, status=BindingStatus.ACTIVE).order_by(
-        "created_at", "pk"
-    )

@@ -1,9 +1,10 @@
-"""Binding (共济关系): create, end, pause self-payment, and end all when an insuree's situation changes."""
+"""Binding (共济关系): create, end, pause self-payment, and end all when an insuree's situation changes;
+publishing the pledge a binding is signed with."""
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.contrib.auth.models import User
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from insurees.models import Insuree, InsureeStatus, Person, Scheme
@@ -11,6 +12,7 @@ from insurees.selectors import region_policy_for, regions_within_scope
 from mutual_aid import errors
 from mutual_aid.lock_objects import insurees_for_update
 from mutual_aid.models import Binding, BindingStatus, Channel, EndReason, Pledge, Relation
+from mutual_aid.pledges import pledge_sha256
 
 
 def _check_sides(*, authorizer: Insuree, beneficiary: Insuree) -> None:
@@ -33,7 +35,7 @@ def binding_create(
     pledge: Pledge,
     channel: Channel,
     signer: Person,
-    operator: AbstractBaseUser | None = None,
+    operator: User | None = None,
     counter_id: str = "",
     paper_pledge_ref: str = "",
 ) -> Binding:
@@ -112,4 +114,28 @@ def binding_end_all_for_insuree(*, insuree: Insuree, reason: EndReason) -> int:
     side = "authorizer" if insuree.scheme == Scheme.EMPLOYEE else "beneficiary"
     return Binding.objects.filter(**{side: insuree}, status=BindingStatus.ACTIVE).update(
         status=BindingStatus.ENDED, ended_at=timezone.now(), end_reason=reason
+    )
+
+
+@transaction.atomic
+def pledge_publish(*, text_zh: str, text_en: str) -> Pledge:
+    """Publishes a pledge text as the next version, the one every new binding signs from now on;
+    bindings signed before keep theirs. The text already in force publishes nothing: it is returned."""
+    text_zh, text_en = text_zh.strip(), text_en.strip()
+    if not text_zh:
+        raise errors.pledge_text_required(field="text_zh")
+    if not text_en:
+        raise errors.pledge_text_required(field="text_en")
+    # Publishers queue here, so two never take the same version. Reads go on; a binding being signed
+    # meanwhile waits the moment this takes.
+    with connection.cursor() as cursor:
+        cursor.execute(f"LOCK TABLE {Pledge._meta.db_table} IN EXCLUSIVE MODE")
+    current = Pledge.objects.order_by("-version").first()
+    if current is not None and (current.text_zh, current.text_en) == (text_zh, text_en):
+        return current
+    return Pledge.objects.create(
+        version=current.version + 1 if current else 1,
+        text_zh=text_zh,
+        text_en=text_en,
+        sha256=pledge_sha256(text_zh),
     )

@@ -1,5 +1,6 @@
 """The refusals of paying, each with its code from API.md."""
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import ApplicationError
@@ -48,7 +49,7 @@ def idempotency_conflict() -> ApplicationError:
     )
 
 
-def refund_not_allowed(message: str) -> ApplicationError:
+def refund_not_allowed(message: str | Promise) -> ApplicationError:
     return ApplicationError("refund_not_allowed", message)
 
 

@@ -121,7 +121,6 @@ class OutboxMessage(models.Model):
 
     class Topic(models.TextChoices):
         ENROLLMENT_SYNC = "enrollment_sync", "enrollment sync"
-        ENROLLMENT_UNSYNC = "enrollment_unsync", "enrollment unsync"
 
     topic = models.CharField(max_length=32, choices=Topic.choices)
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="+")

@@ -19,12 +19,12 @@ from payments.models import Payment, PaymentChannel, PaymentStatus
 FONT = "STSong-Light"  # a CID font built into every PDF reader: Chinese with no font file
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))
 
-CHANNELS = {
+CHANNELS: dict[str, str] = {
     PaymentChannel.AUTHORIZER: "授权人代缴",
     PaymentChannel.SELF: "本人选择个人账户缴纳",
     PaymentChannel.COUNTER: "经办窗口代办",
 }
-RELATIONS = {
+RELATIONS: dict[str, str] = {
     Relation.SPOUSE: "配偶",
     Relation.PARENT: "父母",
     Relation.CHILD: "子女",

@@ -3,11 +3,14 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import ApplicationError
 from insurees.models import Insuree, Person, PremiumRate
+from mutual_aid.models import Relation
 from payments.models import Notification, Payment, PaymentStatus
 
 
@@ -118,3 +121,135 @@ def payment_verify(*, reference: str, code: str) -> Payment | None:
         .filter(reference=reference.strip().upper(), verification_code=code.strip().upper())
         .first()
     )
+
+
+def payment_get(*, payment_id: int) -> Payment | None:
+    """Any payment by its id, with both persons: for staff, who may act on every payment."""
+    return (
+        Payment.objects.select_related("beneficiary__person", "authorizer__person")
+        .filter(pk=payment_id)
+        .first()
+    )
+
+
+def payment_latest_year() -> int | None:
+    """The latest coverage year anyone has paid for, or None before the first payment."""
+    return Payment.objects.order_by("-year").values_list("year", flat=True).first()
+
+
+def payment_list_for_review(
+    *,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+    region: str = "",
+    channel: str = "",
+    relation: str = "",
+    status: str = "",
+) -> QuerySet[Payment]:
+    """Payments matching the auditor's filters, newest first; a province code (xx0000) covers all its
+    cities. An empty filter is no filter."""
+    payments = Payment.objects.all()
+    if date_from:
+        payments = payments.filter(created_at__gte=_start_of(date_from))
+    if date_to:
+        payments = payments.filter(created_at__lt=_start_of(date_to + datetime.timedelta(days=1)))
+    if region:
+        if region.endswith("0000"):
+            payments = payments.filter(region_code__startswith=region[:2])
+        else:
+            payments = payments.filter(region_code=region)
+    for name, value in (("channel", channel), ("relation", relation), ("status", status)):
+        if value:
+            payments = payments.filter(**{name: value})
+    return payments.select_related("beneficiary__person", "authorizer__person").order_by("-created_at", "-pk")
+
+
+# The review's columns, each with the field it is read from: the CSV's header and its rows.
+REVIEW_COLUMNS = {
+    "reference": "reference",
+    "created_at": "created_at",
+    "year": "year",
+    "region_code": "region_code",
+    "channel": "channel",
+    "relation": "relation",
+    "status": "status",
+    "amount": "amount_fen",
+    "beneficiary": "beneficiary__person__name",
+    "authorizer": "authorizer__person__name",
+}
+
+
+def payment_review_rows(*, payments: QuerySet[Payment]) -> QuerySet[Payment, tuple]:
+    """The payments as plain tuples in REVIEW_COLUMNS' order: no model instances, for long exports."""
+    return payments.values_list(*REVIEW_COLUMNS.values())
+
+
+def payment_review_totals(*, payments: QuerySet[Payment]) -> dict:
+    """How many payments, and the people and amount settled among them."""
+    settled = payments.filter(status=PaymentStatus.SETTLED)
+    totals = settled.aggregate(amount_fen=Sum("amount_fen"), people=Count("beneficiary", distinct=True))
+    return {
+        "payments": payments.count(),
+        "people": totals["people"] or 0,
+        "amount_fen": totals["amount_fen"] or 0,
+    }
+
+
+def payment_review_charts(*, payments: QuerySet[Payment]) -> dict:
+    """The settled amount per local day and per region, and the settled payments per relation."""
+    settled = payments.filter(status=PaymentStatus.SETTLED).order_by()
+    per_day = (
+        settled.annotate(day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()))
+        .values("day")
+        .annotate(amount_fen=Sum("amount_fen"))
+        .order_by("day")
+    )
+    return {
+        "per_day": [{"day": row["day"].isoformat(), "amount_fen": row["amount_fen"]} for row in per_day],
+        "per_region": list(
+            settled.values("region_code").annotate(amount_fen=Sum("amount_fen")).order_by("region_code")
+        ),
+        "per_relation": [
+            {"relation": str(Relation(row["relation"]).label), "count": row["count"]}
+            for row in settled.values("relation").annotate(count=Count("pk")).order_by("relation")
+        ],
+    }
+
+
+def payment_stats(*, year: int) -> dict:
+    """Like the bureau publishes: residents paid through relatives' accounts, and how much, for one
+    coverage year, in all and by region, relation and channel."""
+    settled = Payment.objects.filter(year=year, status=PaymentStatus.SETTLED).order_by()
+
+    def grouped(key: str) -> list[dict]:
+        return [
+            {key: row[key], "beneficiaries_paid": row["people"], "amount_fen": row["amount_fen"]}
+            for row in settled.values(key)
+            .annotate(people=Count("beneficiary", distinct=True), amount_fen=Sum("amount_fen"))
+            .order_by(key)
+        ]
+
+    totals = settled.aggregate(people=Count("beneficiary", distinct=True), amount_fen=Sum("amount_fen"))
+    return {
+        "year": year,
+        "beneficiaries_paid": totals["people"] or 0,
+        "amount_fen": totals["amount_fen"] or 0,
+        "by_region": grouped("region_code"),
+        "by_relation": grouped("relation"),
+        "by_channel": grouped("channel"),
+    }
+
+
+def payment_list_created_between(
+    *, created_from: datetime.datetime, created_before: datetime.datetime
+) -> QuerySet[Payment]:
+    """The payments made in [created_from, created_before), with their authorizers, oldest first."""
+    return (
+        Payment.objects.filter(created_at__gte=created_from, created_at__lt=created_before)
+        .select_related("authorizer")
+        .order_by("pk")
+    )
+
+
+def _start_of(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))

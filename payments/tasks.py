@@ -24,7 +24,7 @@ def enrollment_sync_task(self, payment_id: int) -> bool:
 
 @shared_task(ignore_result=True, **RETRYING)
 def enrollment_sync_drain_task(self) -> int:
-    from payments.outbox import outbox_drain
+    from payments.outbox.consumer import outbox_drain
 
     # Run in-process (tests, the embedded default) there is no load to wait for.
     return outbox_drain(pause=0 if self.request.is_eager else DRAIN_PAUSE)
@@ -32,6 +32,6 @@ def enrollment_sync_drain_task(self) -> int:
 
 @shared_task(ignore_result=True)
 def outbox_relay_task() -> int:
-    from payments.outbox import outbox_relay
+    from payments.outbox.consumer import outbox_relay
 
     return outbox_relay(grace=RELAY_GRACE)

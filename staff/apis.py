@@ -4,6 +4,7 @@ import io
 from contextlib import closing
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,15 +20,15 @@ from common.permissions import IsAuditor, IsCounterStaff, IsCounterSupervisor
 from mutual_aid.models import Relation
 from payments.apis import PaymentOutputSerializer
 from payments.models import Payment, PaymentChannel, PaymentStatus, RefundReason
-from staff.selectors import (
-    ReviewFilters,
-    expenditure_review,
-    expenditure_stats,
-    person_detail,
-    reconcile,
-    review_totals,
-    rows_streamed,
+from payments.selectors import (
+    REVIEW_COLUMNS,
+    payment_get,
+    payment_list_for_review,
+    payment_review_rows,
+    payment_review_totals,
+    payment_stats,
 )
+from staff.selectors import person_detail, reconcile, rows_streamed
 from staff.services import (
     counter_binding_create,
     counter_payment_create,
@@ -176,7 +177,7 @@ class StaffPaymentRefundApi(APIView):
     def post(self, request, payment_id: int):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        payment = Payment.objects.filter(pk=payment_id).first()
+        payment = payment_get(payment_id=payment_id)
         if payment is None:
             raise ApplicationError("not_found", _("No such payment was found."))
         refunded = counter_payment_refund(
@@ -197,12 +198,12 @@ class ReviewFilterSerializer(serializers.Serializer):
     date_to = serializers.DateField(required=False)
 
     @classmethod
-    def filters_from(cls, request) -> ReviewFilters:
+    def filters_from(cls, request) -> dict:
         params = {k: v for k, v in request.query_params.items() if v}
         params = {("date_" + k if k in ("from", "to") else k): v for k, v in params.items()}
         serializer = cls(data=params)
         serializer.is_valid(raise_exception=True)
-        return ReviewFilters(**serializer.validated_data)
+        return serializer.validated_data
 
 
 REVIEW_PARAMETERS = [
@@ -225,20 +226,7 @@ def review_row(payment: Payment) -> dict:
     }
 
 
-# The review's columns, each with the field it is read from.
-CSV_COLUMNS = {
-    "reference": "reference",
-    "created_at": "created_at",
-    "year": "year",
-    "region_code": "region_code",
-    "channel": "channel",
-    "relation": "relation",
-    "status": "status",
-    "amount": "amount_fen",
-    "beneficiary": "beneficiary__person__name",
-    "authorizer": "authorizer__person__name",
-}
-CSV_HEADER = list(CSV_COLUMNS)
+CSV_HEADER = list(REVIEW_COLUMNS)
 ReviewRowSerializer = inline_serializer(
     "ReviewRow",
     {name: serializers.IntegerField() if name == "year" else serializers.CharField() for name in CSV_HEADER},
@@ -268,11 +256,11 @@ class ExpenditureReviewApi(APIView):
         },
     )
     def get(self, request):
-        payments = expenditure_review(filters=ReviewFilterSerializer.filters_from(request))
+        payments = payment_list_for_review(**ReviewFilterSerializer.filters_from(request))
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(payments, request, self)
         response = paginator.get_paginated_response([review_row(p) for p in page])
-        totals = review_totals(payments=payments)
+        totals = payment_review_totals(payments=payments)
         response.data["totals"] = {
             "payments": totals["payments"],
             "people": totals["people"],
@@ -284,13 +272,13 @@ class ExpenditureReviewApi(APIView):
 CSV_CHUNK_ROWS = 2000
 
 
-def review_csv_response(payments) -> StreamingHttpResponse:
+def review_csv_response(payments: QuerySet[Payment]) -> StreamingHttpResponse:
     """Streams exactly what is filtered, block by block: memory stays flat however many rows there are.
 
     Plain tuples in the CSV's column order, no model instances, so the export costs little more
     than the rows' own text; the server writes a block of rows per socket write, not a row.
     """
-    columns = payments.values_list(*CSV_COLUMNS.values())
+    columns = payment_review_rows(payments=payments)
     local_zone = timezone.get_current_timezone()
 
     def rows():
@@ -337,7 +325,7 @@ class ExpenditureReviewCsvApi(APIView):
         parameters=REVIEW_PARAMETERS, responses={(200, "text/csv"): bytes, **error_responses(400, 401, 403)}
     )
     def get(self, request):
-        return review_csv_response(expenditure_review(filters=ReviewFilterSerializer.filters_from(request)))
+        return review_csv_response(payment_list_for_review(**ReviewFilterSerializer.filters_from(request)))
 
 
 class StatsApi(APIView):
@@ -353,7 +341,7 @@ class StatsApi(APIView):
     def get(self, request):
         query = self.FilterSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        stats = expenditure_stats(year=query.validated_data["year"])
+        stats = payment_stats(year=query.validated_data["year"])
 
         def money(rows):
             return [

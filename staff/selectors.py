@@ -1,4 +1,4 @@
-"""What counter staff look up and what auditors review: expenditure, statistics, reconciliation."""
+"""What counter staff look up and what auditors reconcile, composed from the other apps' selectors."""
 
 from __future__ import annotations
 
@@ -7,60 +7,26 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.db import connections
-from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from insurees.models import Enrollment, Person
-from ledger.models import Entry, Transaction
-from ledger.selectors import accounts_out_of_balance
-from mutual_aid.models import Binding, Relation
+from insurees.models import Person
+from insurees.selectors import enrollment_list_for_payments, enrollment_list_for_person, insurances_of
+from ledger.models import Entry
+from ledger.selectors import accounts_out_of_balance, entry_list_for_transactions, transaction_list_originals
+from mutual_aid.selectors import binding_list_for_person
 from payments.models import Payment, PaymentStatus
+from payments.selectors import payment_list_created_between, payment_list_for_person
 
 
 def person_detail(*, person: Person) -> dict:
     """Everything the counter needs about one person, in a fixed number of queries."""
-    insurances = list(person.insurances.select_related("account").order_by("scheme"))
-    bindings = list(
-        Binding.objects.filter(Q(authorizer__person=person) | Q(beneficiary__person=person))
-        .select_related("authorizer__person", "beneficiary__person")
-        .order_by("-created_at")
-    )
-    enrollments = list(Enrollment.objects.filter(insuree__person=person).order_by("-year"))
-    payments = list(
-        Payment.objects.filter(Q(authorizer__person=person) | Q(beneficiary__person=person))
-        .select_related("authorizer__person", "beneficiary__person")
-        .order_by("-created_at")[:50]
-    )
-    return {"insurances": insurances, "bindings": bindings, "enrollments": enrollments, "payments": payments}
-
-
-@dataclass(frozen=True)
-class ReviewFilters:
-    date_from: datetime.date | None = None
-    date_to: datetime.date | None = None
-    region: str = ""
-    channel: str = ""
-    relation: str = ""
-    status: str = ""
-
-
-def expenditure_review(*, filters: ReviewFilters) -> QuerySet[Payment]:
-    """Payments matching the auditor's filters; a province code (xx0000) covers all its cities."""
-    payments = Payment.objects.all()
-    if filters.date_from:
-        payments = payments.filter(created_at__gte=_start_of(filters.date_from))
-    if filters.date_to:
-        payments = payments.filter(created_at__lt=_start_of(filters.date_to + datetime.timedelta(days=1)))
-    if filters.region:
-        if filters.region.endswith("0000"):
-            payments = payments.filter(region_code__startswith=filters.region[:2])
-        else:
-            payments = payments.filter(region_code=filters.region)
-    for name in ("channel", "relation", "status"):
-        if getattr(filters, name):
-            payments = payments.filter(**{name: getattr(filters, name)})
-    return payments.select_related("beneficiary__person", "authorizer__person").order_by("-created_at", "-pk")
+    return {
+        "insurances": insurances_of(person=person),
+        "bindings": list(binding_list_for_person(person=person)),
+        "enrollments": list(enrollment_list_for_person(person=person)),
+        "payments": list(payment_list_for_person(person=person)[:50]),
+    }
 
 
 def rows_streamed(queryset: QuerySet, *, chunk_size: int) -> Iterator[tuple]:
@@ -82,59 +48,6 @@ def rows_streamed(queryset: QuerySet, *, chunk_size: int) -> Iterator[tuple]:
             cursor.execute("RESET cursor_tuple_fraction")
 
 
-def review_totals(*, payments: QuerySet[Payment]) -> dict:
-    settled = payments.filter(status=PaymentStatus.SETTLED)
-    totals = settled.aggregate(amount_fen=Sum("amount_fen"), people=Count("beneficiary", distinct=True))
-    return {
-        "payments": payments.count(),
-        "people": totals["people"] or 0,
-        "amount_fen": totals["amount_fen"] or 0,
-    }
-
-
-def review_charts(*, payments: QuerySet[Payment]) -> dict:
-    settled = payments.filter(status=PaymentStatus.SETTLED).order_by()
-    per_day = (
-        settled.annotate(day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()))
-        .values("day")
-        .annotate(amount_fen=Sum("amount_fen"))
-        .order_by("day")
-    )
-    return {
-        "per_day": [{"day": row["day"].isoformat(), "amount_fen": row["amount_fen"]} for row in per_day],
-        "per_region": list(
-            settled.values("region_code").annotate(amount_fen=Sum("amount_fen")).order_by("region_code")
-        ),
-        "per_relation": [
-            {"relation": str(Relation(row["relation"]).label), "count": row["count"]}
-            for row in settled.values("relation").annotate(count=Count("pk")).order_by("relation")
-        ],
-    }
-
-
-def expenditure_stats(*, year: int) -> dict:
-    """Like the bureau publishes: residents paid through relatives' accounts, and how much."""
-    settled = Payment.objects.filter(year=year, status=PaymentStatus.SETTLED).order_by()
-
-    def grouped(key: str) -> list[dict]:
-        return [
-            {key: row[key], "beneficiaries_paid": row["people"], "amount_fen": row["amount_fen"]}
-            for row in settled.values(key)
-            .annotate(people=Count("beneficiary", distinct=True), amount_fen=Sum("amount_fen"))
-            .order_by(key)
-        ]
-
-    totals = settled.aggregate(people=Count("beneficiary", distinct=True), amount_fen=Sum("amount_fen"))
-    return {
-        "year": year,
-        "beneficiaries_paid": totals["people"] or 0,
-        "amount_fen": totals["amount_fen"] or 0,
-        "by_region": grouped("region_code"),
-        "by_relation": grouped("relation"),
-        "by_channel": grouped("channel"),
-    }
-
-
 @dataclass
 class Reconciliation:
     date: datetime.date
@@ -150,20 +63,16 @@ def reconcile(*, date: datetime.date) -> Reconciliation:
     """For one day: each payment against its ledger transaction and its enrollment, and back."""
     result = Reconciliation(date=date)
     start, end = _start_of(date), _start_of(date + datetime.timedelta(days=1))
-    payments = list(
-        Payment.objects.filter(created_at__gte=start, created_at__lt=end)
-        .select_related("authorizer")
-        .order_by("pk")
-    )
+    payments = list(payment_list_created_between(created_from=start, created_before=end))
     result.checked = len(payments)
-    entries: dict[int, list[Entry]] = {}
+    entries: dict[int | None, list[Entry]] = {}  # None: no refund transaction, no legs
     txn_ids = {p.ledger_transaction_id for p in payments} | {
         p.refund_transaction_id for p in payments if p.refund_transaction_id
     }
-    for entry in Entry.objects.filter(transaction_id__in=txn_ids):
+    for entry in entry_list_for_transactions(transaction_ids=txn_ids):
         entries.setdefault(entry.transaction_id, []).append(entry)
     enrollments = {
-        e.payment_id: e for e in Enrollment.objects.filter(payment_id__in=[p.pk for p in payments])
+        e.payment_id: e for e in enrollment_list_for_payments(payment_ids=[p.pk for p in payments])
     }
 
     def mismatch(kind: str, payment: Payment | None = None, **facts) -> None:
@@ -192,13 +101,11 @@ def reconcile(*, date: datetime.date) -> Reconciliation:
         ):
             mismatch("refund_amount", payment)
 
-    known = {p.ledger_transaction_id for p in payments}
-    orphans = (
-        Transaction.objects.filter(
-            created_at__gte=start, created_at__lt=end, reference__startswith="GJ", reverses__isnull=True
-        )
-        .exclude(pk__in=known)
-        .values_list("pk", "reference")
+    orphans = transaction_list_originals(
+        created_from=start,
+        created_before=end,
+        reference_prefix="GJ",
+        exclude_ids={p.ledger_transaction_id for p in payments},
     )
     for txn_id, reference in orphans:
         mismatch("ledger_without_payment", None, transaction=txn_id, reference=reference)

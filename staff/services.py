@@ -6,7 +6,7 @@ import datetime
 import logging
 from collections.abc import Sequence
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 
 def audit_record_create(
     *,
-    operator: AbstractBaseUser,
+    operator: User,
     counter_id: str,
     action: AuditAction,
     person: Person | None,
@@ -44,7 +44,7 @@ def audit_record_create(
 
 
 @transaction.atomic
-def counter_person_lookup(*, operator: AbstractBaseUser, counter_id: str, id_number: str) -> Person:
+def counter_person_lookup(*, operator: User, counter_id: str, id_number: str) -> Person:
     """Full personal data is shown only here, and every lookup is on record."""
     person = person_get_by_id_number(id_number=id_number)
     if person is None:
@@ -60,7 +60,7 @@ def counter_person_lookup(*, operator: AbstractBaseUser, counter_id: str, id_num
 @transaction.atomic
 def counter_binding_create(
     *,
-    operator: AbstractBaseUser,
+    operator: User,
     counter_id: str,
     authorizer_id_number: str,
     beneficiary_id_number: str,
@@ -104,7 +104,7 @@ def counter_binding_create(
 
 def counter_payment_create(
     *,
-    operator: AbstractBaseUser,
+    operator: User,
     counter_id: str,
     beneficiary_id_number: str,
     year: int,
@@ -153,7 +153,7 @@ def counter_payment_create(
 
 
 def counter_payment_refund(
-    *, operator: AbstractBaseUser, counter_id: str, payment: Payment, reason: str, note: str
+    *, operator: User, counter_id: str, payment: Payment, reason: str, note: str
 ) -> Payment:
     def record(refunded: Payment) -> None:
         audit_record_create(

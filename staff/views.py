@@ -16,9 +16,17 @@ from common.errors import ApplicationError
 from common.forms import add_application_error, form_status
 from common.permissions import AUDITOR, COUNTER_STAFF, COUNTER_SUPERVISOR
 from insurees.models import Person
+from insurees.selectors import person_get
 from mutual_aid.selectors import pledge_current
-from payments.models import Payment
 from payments.receipts import receipt_pdf
+from payments.selectors import (
+    payment_get,
+    payment_latest_year,
+    payment_list_for_review,
+    payment_review_charts,
+    payment_review_totals,
+    payment_stats,
+)
 from staff.apis import review_csv_response
 from staff.forms import (
     CounterBindingForm,
@@ -28,14 +36,7 @@ from staff.forms import (
     RefundForm,
     ReviewForm,
 )
-from staff.selectors import (
-    ReviewFilters,
-    expenditure_review,
-    expenditure_stats,
-    person_detail,
-    review_charts,
-    review_totals,
-)
+from staff.selectors import person_detail
 from staff.services import (
     counter_binding_create,
     counter_payment_create,
@@ -71,7 +72,7 @@ def _counter(request) -> str:
 
 def _current_person(request) -> Person | None:
     person_id = request.session.get(SESSION_PERSON)
-    return Person.objects.filter(pk=person_id).first() if person_id else None
+    return person_get(person_id=person_id) if person_id else None
 
 
 def _is_supervisor(user) -> bool:
@@ -200,7 +201,7 @@ def pay_view(request):
 @role_required(COUNTER_SUPERVISOR)
 @require_POST
 def refund_view(request, payment_id: int):
-    payment = Payment.objects.filter(pk=payment_id).first()
+    payment = payment_get(payment_id=payment_id)
     if payment is None:
         raise Http404
     form = RefundForm(request.POST)
@@ -220,11 +221,7 @@ def refund_view(request, payment_id: int):
 
 @counter_only
 def receipt_view(request, payment_id: int):
-    payment = (
-        Payment.objects.select_related("beneficiary__person", "authorizer__person")
-        .filter(pk=payment_id)
-        .first()
-    )
+    payment = payment_get(payment_id=payment_id)
     if payment is None:
         raise Http404
     response = HttpResponse(receipt_pdf(payment=payment), content_type="application/pdf")
@@ -235,24 +232,20 @@ def receipt_view(request, payment_id: int):
 @role_required(AUDITOR)
 def review_view(request):
     form = ReviewForm(request.GET or None)
-    filters = (
-        ReviewFilters(**{k: v for k, v in form.cleaned_data.items() if v})
-        if form.is_valid()
-        else ReviewFilters()
-    )
-    payments = expenditure_review(filters=filters)
+    filters = {k: v for k, v in form.cleaned_data.items() if v} if form.is_valid() else {}
+    payments = payment_list_for_review(**filters)
     if request.GET.get("format") == "csv" and (form.is_valid() or not form.is_bound):
         return review_csv_response(payments)
-    latest_year = Payment.objects.order_by("-year").values_list("year", flat=True).first()
+    latest_year = payment_latest_year()
     return render(
         request,
         "staff/review.html",
         {
             "form": form,
             "page": Paginator(payments, 25).get_page(request.GET.get("page")),
-            "totals": review_totals(payments=payments),
-            "charts": review_charts(payments=payments),
-            "stats": expenditure_stats(year=latest_year) if latest_year else None,
+            "totals": payment_review_totals(payments=payments),
+            "charts": payment_review_charts(payments=payments),
+            "stats": payment_stats(year=latest_year) if latest_year else None,
             "query": request.GET.urlencode(),
         },
         status=form_status(form),

@@ -24,7 +24,7 @@ import psycopg
 import pytest
 
 from config.databases import embedded_postgres_binaries
-from insurees.management.commands.seed_demo import DEMO_PASSWORD
+from portal.management.commands.seed_demo import DEMO_PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent
 # The one server the project can count on having: the embedded PostgreSQL's (config/databases.py).

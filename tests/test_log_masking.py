@@ -27,7 +27,7 @@ from common.id_numbers import validate_id_number
 from common.logging import MaskPersonalDataFilter
 from common.masking import mask_id_number, mask_phone
 from payments.models import Payment
-from payments.outbox import outbox_relay
+from payments.outbox.consumer import outbox_relay
 from payments.tasks import enrollment_sync_task
 from staff.models import AuditAction, AuditRecord
 from tests.conftest import CeleryWorker

@@ -28,7 +28,6 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "rest_framework.authtoken",
-    "django_filters",
     "drf_spectacular",
     "common",
     "accounts",
@@ -37,6 +36,7 @@ INSTALLED_APPS = [
     "mutual_aid",
     "payments",
     "staff",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -63,7 +63,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "common.context_processors.portal",
+                "portal.context_processors.portal",
             ],
         },
     },
@@ -149,7 +149,6 @@ REST_FRAMEWORK = {
     # JSON only: a `?format=` in a query is an ordinary unknown parameter, not a 404 (found by the fuzz).
     "URL_FORMAT_OVERRIDE": None,
     "DEFAULT_SCHEMA_CLASS": "common.schema.GongjiAutoSchema",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "common.api.exception_handler",

@@ -4,7 +4,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 if TYPE_CHECKING:
     from payments.models import Payment
@@ -14,9 +14,9 @@ if TYPE_CHECKING:
 class Actor:
     """Who asks: the signed-in user (owner of the idempotency key) and, at a counter, where."""
 
-    user: AbstractBaseUser
+    user: User
     idempotency_key: str
-    operator: AbstractBaseUser | None = None
+    operator: User | None = None
     counter_id: str = ""
     # Called inside the payment's own transaction with the new payments: a counter's audit trail
     # is written with the change it records, or not at all.

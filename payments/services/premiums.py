@@ -25,7 +25,7 @@ from insurees.selectors import no_premium_rate, not_insured
 from mutual_aid import errors as binding_errors
 from payments import errors
 from payments.models import Payment, PaymentChannel, PaymentStatus
-from payments.outbox import outbox_publish_after_commit
+from payments.outbox.producer import outbox_publish_after_commit
 from payments.services.actor import Actor
 from payments.services.notices import notification_email_after_commit
 

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
+from typing import cast
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -23,7 +24,7 @@ def payment_refund(
     payment: Payment,
     reason: str,
     note: str,
-    operator: AbstractBaseUser,
+    operator: User,
     counter_id: str = "",
     record: Callable[[Payment], None] | None = None,
 ) -> Payment:
@@ -51,7 +52,7 @@ def payment_refund(
     payment.status = PaymentStatus.REFUNDED
     payment.refund_transaction = reversal
     payment.refund_reason, payment.refund_note = reason, note
-    payment.refunded_at, payment.refunded_by = timezone.now(), operator  # type: ignore[assignment]
+    payment.refunded_at, payment.refunded_by = timezone.now(), operator
     payment.save(
         update_fields=[
             "status",
@@ -67,7 +68,8 @@ def payment_refund(
         person=payment.authorizer.person,
         kind=Notification.Kind.REFUND,
         payment=payment,
-        balance_after_fen=account_balance_get(account_id=payment.authorizer.account_id),
+        # The payment's ledger transaction debited this account, so the authorizer has one.
+        balance_after_fen=account_balance_get(account_id=cast(int, payment.authorizer.account_id)),
     )
     if notification.person.email:
         notification_email_after_commit(notification_id=notification.pk)

@@ -4,10 +4,10 @@ from django.core.exceptions import ValidationError
 from insurees.regions import (
     is_pooling_region_code,
     is_province_code,
-    province_code_of,
     validate_policy_region_code,
     validate_pooling_region_code,
 )
+from insurees.selectors import province_code
 
 # code, a pooling region?, a province?
 TABLE = [
@@ -60,5 +60,5 @@ def test_a_pooling_region_validates_for_insurees_and_either_kind_for_policies(co
     ("code", "province"), [("210200", "210000"), ("320500", "320000"), ("110000", "110000")]
 )
 def test_a_regions_province_is_its_first_two_digits_and_four_zeros(code, province):
-    assert province_code_of(code) == province
-    assert is_province_code(province_code_of(code))
+    assert province_code(code) == province
+    assert is_province_code(province_code(code))

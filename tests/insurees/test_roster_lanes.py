@@ -8,7 +8,7 @@ import pytest
 from django.db import transaction
 from django.utils import translation
 
-import insurees.roster as roster
+import insurees.roster.importing as roster
 from insurees.models import Insuree, InsureeStatus, Person, Scheme
 from ledger.models import Account
 from mutual_aid.models import BindingStatus, EndReason

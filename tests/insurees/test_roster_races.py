@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-import insurees.roster as roster
+import insurees.roster.importing as roster
 from insurees.models import Enrollment, InsureeStatus
 from insurees.roster import ImportReport, RosterRow, roster_import
 from payments.services import Actor

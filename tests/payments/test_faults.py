@@ -8,7 +8,7 @@ import pytest
 
 from insurees.models import Enrollment
 from payments.models import OutboxMessage, Payment
-from payments.outbox import outbox_relay
+from payments.outbox.consumer import outbox_relay
 from tests.conftest import CeleryWorker, point_broker, raw_connection
 from tests.factories import BindingFactory
 from tests.payments.test_sync_with_worker import pay, wait_until

@@ -9,7 +9,9 @@ from django.db import connection, transaction
 
 from insurees.models import Enrollment
 from payments.models import OutboxMessage, Payment
-from payments.outbox import DRAIN_FLAG, outbox_drain, outbox_publish_after_commit
+from payments.outbox import DRAIN_FLAG
+from payments.outbox.consumer import outbox_drain
+from payments.outbox.producer import outbox_publish_after_commit
 from payments.services import enrollments_sync_pending, payment_refund, payment_sync_enrollment
 from tests.factories import BindingFactory, UserFactory
 from tests.payments.test_payment_services import pay
@@ -106,7 +108,7 @@ def test_a_drain_that_fails_lets_the_next_payment_start_another(monkeypatch, rat
     def fail(**kwargs):
         raise RuntimeError("database away")
 
-    monkeypatch.setattr("payments.services.enrollments_sync_pending", fail)
+    monkeypatch.setattr("payments.outbox.consumer.enrollments_sync_pending", fail)
     with pytest.raises(RuntimeError):
         outbox_drain(pause=0)
 

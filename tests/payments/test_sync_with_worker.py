@@ -6,7 +6,7 @@ import pytest
 
 from insurees.models import Enrollment
 from payments.models import OutboxMessage, Payment
-from payments.outbox import outbox_relay
+from payments.outbox.consumer import outbox_relay
 from payments.services import Actor
 from tests.conftest import point_broker
 from tests.factories import BindingFactory, UserFactory

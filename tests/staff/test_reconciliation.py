@@ -6,7 +6,10 @@ from django.db import connection
 from django.utils import timezone
 
 from insurees.models import Enrollment
-from payments.services import Actor
+from ledger.models import AccountKind
+from ledger.services import account_get_or_create, transaction_post
+from payments.models import RefundReason
+from payments.services import Actor, payment_refund
 from staff.models import ReconciliationRun
 from staff.selectors import reconcile
 from staff.services import reconciliation_run
@@ -43,6 +46,21 @@ def test_a_payment_whose_enrollment_was_not_synced_is_reported(paid):
 
     assert [m["kind"] for m in result.mismatches] == ["enrollment_not_synced"]
     assert result.mismatches[0]["payment"] == paid.reference
+
+
+def test_a_refunded_payment_reconciles_and_a_premium_posting_without_a_payment_is_reported(paid, world):
+    payment_refund(payment=paid, reason=RefundReason.PAID_TWICE, note="", operator=UserFactory())
+    fund = account_get_or_create(code="fund:stray", kind=AccountKind.FUND)
+    stray = transaction_post(
+        legs=[(world.authorizer.account, -100), (fund, 100)], memo="stray", reference="GJ-stray"
+    )
+
+    result = reconcile(date=timezone.localdate())
+
+    assert result.checked == 1
+    assert result.mismatches == [
+        {"kind": "ledger_without_payment", "payment": None, "transaction": stray.pk, "reference": "GJ-stray"}
+    ]
 
 
 def test_a_corrupted_ledger_row_is_reported(paid):

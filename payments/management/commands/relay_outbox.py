@@ -2,7 +2,8 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from payments.outbox import RELAY_GRACE, outbox_relay
+from payments.outbox import RELAY_GRACE
+from payments.outbox.consumer import outbox_relay
 
 
 class Command(BaseCommand):

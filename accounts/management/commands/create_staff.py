@@ -4,7 +4,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from insurees.staff_accounts import STAFF_ROLES, staff_user_create
+from accounts.services import STAFF_ROLES, staff_user_create
 
 
 class Command(BaseCommand):

@@ -1,13 +1,4 @@
-"""The outbox: hands committed payments' sync work to Celery, at least once, never lost.
-
-A payment writes its outbox row in its own transaction: the open rows are the queue of syncs to do,
-kept in the database, so nothing is lost with the broker or a worker. After the commit the payment
-only makes sure a drain is running: a drain task syncs open rows in batches (payments/services/sync.py)
-until none is left. One cache flag, added atomically, marks a drain as running, so a payment made
-while one runs publishes nothing and its row joins the next batch; the flag expires if its drain dies.
-Rows still open after a grace period (the broker was down, a drain died) make the periodic relay
-start another drain. A sync may so run twice; it is idempotent.
-"""
+"""The outbox's consuming side, run by the worker and the relay: drains open rows, restarts drains."""
 
 from __future__ import annotations
 
@@ -20,33 +11,11 @@ from django.db.models import F
 from django.utils import timezone
 
 from payments.models import OutboxMessage
+from payments.outbox import DRAIN_FLAG, DRAIN_FLAG_TTL, DRAIN_PAUSE
+from payments.services import SYNC_BATCH, enrollments_sync_pending
+from payments.tasks import enrollment_sync_drain_task
 
 logger = logging.getLogger(__name__)
-
-# How long a row published straight after its commit may stay open before the relay publishes it again.
-RELAY_GRACE = datetime.timedelta(seconds=30)
-DRAIN_FLAG = "payments:enrollment-sync:drain"
-# A running drain renews its flag every batch; a dead one's flag is gone after this many seconds.
-DRAIN_FLAG_TTL = 5
-# A drain that found fewer rows than a batch waits this long for more before looking again: under
-# load, payments then share batches (and tasks) instead of each starting its own.
-DRAIN_PAUSE = 0.05
-
-
-def outbox_publish_after_commit(*, payment_ids: list[int]) -> None:
-    """After a payment's commit: starts a drain unless one is running. A broker that is down leaves
-    the rows to the relay."""
-    from payments.tasks import enrollment_sync_drain_task
-
-    try:
-        if cache.add(DRAIN_FLAG, 1, DRAIN_FLAG_TTL):
-            try:
-                enrollment_sync_drain_task.apply_async(retry=False)
-            except Exception:
-                cache.delete(DRAIN_FLAG)
-                raise
-    except Exception:
-        logger.warning("outbox: broker unavailable after commit; the periodic relay will publish")
 
 
 def outbox_drain(*, pause: float = DRAIN_PAUSE) -> int:
@@ -55,8 +24,6 @@ def outbox_drain(*, pause: float = DRAIN_PAUSE) -> int:
     The flag goes before the last look: a row committed after that look finds no flag and starts a
     drain of its own. Returns the number of payments synced.
     """
-    from payments.services import SYNC_BATCH, enrollments_sync_pending
-
     synced = 0
     try:
         while True:
@@ -83,8 +50,6 @@ def outbox_drain(*, pause: float = DRAIN_PAUSE) -> int:
 def outbox_relay(*, grace: datetime.timedelta | None = None) -> int:
     """Starts a drain if rows (older than `grace`, if given) are open, whether or not a drain is
     flagged as running; returns the number of such rows, or 0 if the broker is down."""
-    from payments.tasks import enrollment_sync_drain_task
-
     pending = OutboxMessage.objects.filter(dispatched_at__isnull=True)
     if grace is not None:
         pending = pending.filter(created_at__lt=timezone.now() - grace)

@@ -2,9 +2,9 @@
 
 from django.urls import NoReverseMatch, reverse
 
+from common.elderly import ELDERLY_COOKIE
 from common.permissions import user_roles
-
-ELDERLY_COOKIE = "gongji_elderly"
+from payments.selectors import notification_unread_count
 
 
 def portal(request):
@@ -13,8 +13,6 @@ def portal(request):
     roles = user_roles(user) if user.is_authenticated else []
     unread = 0
     if person is not None:
-        from payments.selectors import notification_unread_count
-
         unread = notification_unread_count(person=person)
     return {
         "staff_urls": staff_pages_exist(),

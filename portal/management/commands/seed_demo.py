@@ -1,44 +1,24 @@
 """A small, realistic world to try the portal with; running it again changes nothing."""
 
 import datetime
-import hashlib
 
-from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.selectors import user_get_by_username
+from accounts.services import staff_user_create, superuser_create, user_register
 from common.id_numbers import make_id_number
 from common.money import format_yuan
-from insurees.models import Person, RegionScope, Scheme
-from insurees.selectors import insuree_get
+from insurees.models import RegionScope, Scheme
+from insurees.selectors import insuree_get, person_get_by_id_number
 from insurees.services import insuree_register, person_create, premium_rate_set, region_policy_set
-from insurees.staff_accounts import staff_user_create
-from mutual_aid.models import Channel, Pledge
-from mutual_aid.selectors import binding_active_between
-from mutual_aid.services import binding_create
+from mutual_aid.models import Channel
+from mutual_aid.pledges import STANDARD_PLEDGE_EN, STANDARD_PLEDGE_ZH
+from mutual_aid.selectors import binding_active_between, pledge_current
+from mutual_aid.services import binding_create, pledge_publish
 
 DEMO_PASSWORD = "Gongji-2026"  # noqa: S105 - printed for demo logins only
-
-PLEDGE_ZH = """个人承诺书
-
-本人自愿申请使用本人职工基本医疗保险个人账户资金，为本人近亲属（配偶、父母、子女、兄弟姐妹、祖父母、外祖父母、孙子女、外孙子女）缴纳城乡居民基本医疗保险个人缴费，并郑重承诺：
-一、本人与所绑定的共济对象确属上述近亲属关系，所填报的身份信息真实、准确、完整；
-二、本人知悉个人账户资金一经用于缴费，除政策规定的情形外不予退还；
-三、本人同意经办机构为办理家庭共济业务查询、使用本人及共济对象的参保和个人账户信息；
-四、如因提供虚假信息造成基金损失，本人愿承担相应法律责任。"""
-
-PLEDGE_EN = """Personal pledge
-
-I apply of my own will to use the funds of my employee basic medical insurance personal account to pay the
-resident basic medical insurance premium of my near relatives (spouse, parents, children, siblings,
-grandparents and grandchildren), and I solemnly pledge that:
-1. the persons I bind are my near relatives as stated, and the identity information I give is true,
-   accurate and complete;
-2. I understand that money paid from my personal account is not refunded except where the policy says so;
-3. I agree that the insurance agency may look up and use my and my relatives' insurance and personal
-   account information to handle family mutual aid;
-4. I accept legal responsibility for any loss to the fund caused by false information."""
 
 # (key, name, region of issue, birth date, sex, scheme, pooling region, opening balance in yuan)
 PEOPLE = [
@@ -91,17 +71,13 @@ class Command(BaseCommand):
                 collection_start=datetime.date(this_year, 9, 1),
                 collection_end=datetime.date(this_year + 1, 2, 28),
             )
-        pledge = Pledge.objects.filter(version=1).first() or Pledge.objects.create(
-            version=1,
-            text_zh=PLEDGE_ZH,
-            text_en=PLEDGE_EN,
-            sha256=hashlib.sha256(PLEDGE_ZH.encode()).hexdigest(),
-        )
+        # The pledge in force: the standard one a fresh install publishes, or whatever came after it.
+        pledge = pledge_current() or pledge_publish(text_zh=STANDARD_PLEDGE_ZH, text_en=STANDARD_PLEDGE_EN)
 
         insurees, rows = {}, []
         for sequence, (key, name, issued, birth, sex, scheme, region, balance) in enumerate(PEOPLE, start=11):
             id_number = make_id_number(issued, birth, sequence, sex)
-            person = Person.objects.filter(id_number=id_number).first() or person_create(
+            person = person_get_by_id_number(id_number=id_number) or person_create(
                 id_number=id_number, name=name, phone=f"1390411{sequence:04d}"
             )
             insuree = insuree_get(person=person, scheme=scheme) or insuree_register(
@@ -112,8 +88,7 @@ class Command(BaseCommand):
                 opening_balance_fen=balance * 100,
             )
             if person.user_id is None:
-                person.user = User.objects.create_user(username=id_number, password=DEMO_PASSWORD)
-                person.save(update_fields=["user"])
+                user_register(id_number=id_number, name=name, phone=person.phone, password=DEMO_PASSWORD)
             insurees[key] = insuree
             shown = format_yuan(insuree.account.balance_fen) if insuree.account else "-"
             rows.append((name, id_number, scheme.label, region, shown))
@@ -136,8 +111,8 @@ class Command(BaseCommand):
             ("auditor", "auditor"),
         ]:
             staff_user_create(username=username, role=role, password=DEMO_PASSWORD)
-        if not User.objects.filter(username="admin").exists():
-            User.objects.create_superuser(username="admin", password=DEMO_PASSWORD)
+        if user_get_by_username(username="admin") is None:
+            superuser_create(username="admin", password=DEMO_PASSWORD)
 
         self.stdout.write(self.style.SUCCESS("Demo data ready. Sign in at http://127.0.0.1:8000/ with:"))
         self.stdout.write(f"  password for every demo login: {DEMO_PASSWORD}")

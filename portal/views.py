@@ -1,12 +1,14 @@
+"""The home page: each reader's insurances, bindings and premiums due, from the apps that own them."""
+
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from common.context_processors import staff_pages_exist
 from insurees.selectors import insurances_of
 from mutual_aid.models import BindingStatus
 from mutual_aid.selectors import binding_list_for_person
 from payments.selectors import premiums_due_for_many
+from portal.context_processors import staff_pages_exist
 
 
 @login_required
