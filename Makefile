@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench bench-smoke bench-tools clean
+.PHONY: run test lint bench bench-smoke bench-compare bench-tools clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ bench: $(STAMP) bench-tools
 # The same run on a small world, in about a minute: what CI runs.
 bench-smoke: $(STAMP) bench-tools
 	$(BIN)/python bench/run.py --smoke
+
+# Two commits in one run on this machine, the working tree after BEFORE: make bench-compare BEFORE=00da901
+bench-compare: $(STAMP) bench-tools
+	$(BIN)/python bench/compare.py --before $(BEFORE)
 
 clean:
 	rm -rf $(VENV) .pgdata staticfiles

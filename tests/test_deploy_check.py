@@ -2,7 +2,7 @@
 
 Each check runs in a subprocess with DJANGO_SETTINGS_MODULE=config.settings.production, as `.ci/run`
 does: the test process itself keeps its test settings. No database or broker is contacted, so the
-tests run on a machine without PostgreSQL or Redis (DATABASE_URL points at a throwaway SQLite file).
+tests run on a machine without PostgreSQL or Redis (DATABASE_URL names a server nobody connects to).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The hand-written lookups on every request (common/rows.py) build the instances the ORM builds:
-same values, same types (SQLite hands dates and booleans over as text and integers), same relations."""
+same values, same types, same relations."""
 
 import pytest
 from django.forms.models import model_to_dict
