@@ -23,6 +23,5 @@ def is_transient_database_error(exc: BaseException) -> bool:
     if sqlstate is not None:
         return sqlstate.startswith(_RETRYABLE_CLASSES) or sqlstate in _RETRYABLE_CODES
     module = type(cause).__module__ if cause is not None else ""
-    if module.startswith("psycopg"):
-        return True  # no SQLSTATE: the server never answered (refused, closed, timed out)
-    return "database is locked" in str(exc)  # SQLite's only transient error
+    # No SQLSTATE: the server never answered (refused, closed, timed out).
+    return module.startswith("psycopg")

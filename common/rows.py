@@ -2,8 +2,8 @@
 
 The ORM compiles its SQL anew on every call: about 0.3 ms of CPU for a two-table lookup, more than
 the database spends answering it. These statements are written once, from the models' own metadata,
-and their rows are read into the instances the ORM would build, with the same value conversions
-(a SQLite date arrives as text, for one), so callers cannot tell the difference.
+and their rows are read into the instances the ORM would build, with the same value conversions, so
+callers cannot tell the difference.
 """
 
 from __future__ import annotations

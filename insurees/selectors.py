@@ -89,6 +89,38 @@ def no_premium_rate() -> ApplicationError:
     )
 
 
+def insurances_of_person(*, person: Person) -> list[Insuree]:
+    """The person's registrations, each with the person. On every payment page: one statement
+    written once (common/rows.py)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_insurances_of_person_sql(), [person.pk])
+        found = [cast(Insuree, instances(row, [Insuree])[0]) for row in cursor]
+    for insuree in found:
+        insuree.person = person
+    return found
+
+
+@cache
+def _insurances_of_person_sql() -> str:
+    table = Insuree._meta.db_table
+    return f"SELECT {columns(Insuree, 'i')} FROM {table} i WHERE i.person_id = %s"  # noqa: S608 - names from the model
+
+
+def insurances_by_id_number(*, id_number: str) -> list[Insuree]:
+    """Every registration of the person with this ID number, each with the person."""
+    return list(
+        Insuree.objects.filter(person__id_number=normalize_id_number(id_number)).select_related("person")
+    )
+
+
+def premium_rates_for(*, region_codes: set[str], years: list[int]) -> dict[tuple[str, int], PremiumRate]:
+    """The rates of these regions and years, by (region, year)."""
+    return {
+        (rate.region_code, rate.year): rate
+        for rate in PremiumRate.objects.filter(region_code__in=region_codes, year__in=years)
+    }
+
+
 def insurances_of(*, person: Person) -> list[Insuree]:
     return list(Insuree.objects.filter(person=person).select_related("account").order_by("scheme"))
 

@@ -53,6 +53,13 @@ def _check_pooling_region(region_code: str) -> None:
         raise _invalid("region_code", error) from None
 
 
+def insurees_lock(*, insuree_ids: list[int]) -> dict[int, Insuree]:
+    """Locks the insurees in primary-key order (both sides of a binding: opposite requests never
+    deadlock) and returns them as they are once the locks are granted."""
+    locked = Insuree.objects.filter(pk__in=insuree_ids).order_by("pk").select_for_update(of=("self",))
+    return {insuree.pk: insuree for insuree in locked}
+
+
 def person_create(*, id_number: str, name: str, phone: str = "", email: str = "") -> Person:
     """A person as the ID number says: birth date and sex come from the number, never from input."""
     number = normalize_id_number(id_number)

@@ -148,14 +148,14 @@ def transactions_post_opening_balances(
     account: balanced transactions of up to `per_transaction` accounts each, the source debited once
     in each for their sum, each account credited its amount.
 
-    A credited account that is not saved yet is opened here holding its opening balance (an
-    amount of 0 opens it with no transaction), with the key it was given (`common.bulk.draw_keys`,
-    so rows pointing at it could go in first) or a new one. A saved account is locked, with the
-    source, in primary-key order, and credited. Returns the number of transactions posted.
+    A credited account that is not saved yet is opened here (at zero, then credited; an amount of 0
+    opens it with no transaction), with the key it was given (`common.bulk.draw_keys`, so rows
+    pointing at it could go in first) or a new one. A saved account is locked, with the source, in
+    primary-key order, and credited. Returns the number of transactions posted.
 
-    The shared source account is locked, with the saved accounts, just before the entries go in, after
-    every other row of the caller's transaction is written: concurrent postings (the lanes of a roster
-    import) then hold it only for the entries, the new accounts and the commit.
+    The shared source account is locked last, once every other row is written and the caller's
+    deferred foreign keys are checked: concurrent postings (the lanes of a roster import) then hold it
+    only for the entries (whose trigger moves the balances) and the commit.
     """
     opened = [account for account, _amount in credits if account._state.adding]
     saved = {account.pk: amount for account, amount in credits if not account._state.adding}
@@ -176,6 +176,15 @@ def transactions_post_opening_balances(
     unkeyed = [account for account in opened if account.pk is None]
     for account, key in zip(unkeyed, draw_keys(Account, len(unkeyed)), strict=True):
         account.pk = key
+    # New accounts open at zero; the entries below credit them, as any posting credits an account.
+    bulk_insert(
+        Account,
+        ("id", "code", "kind", "name", "balance_fen"),
+        [(account.pk, account.code, account.kind, account.name, 0) for account in opened],
+    )
+    for account in opened:
+        account._state.adding, account._state.db = False, connection.alias
+    _check_deferred_constraints()  # the caller's rows point at accounts that exist now
     batches = [
         postings[start : start + per_transaction] for start in range(0, len(postings), per_transaction)
     ]
@@ -190,24 +199,12 @@ def transactions_post_opening_balances(
         raise ApplicationError(
             "insufficient_balance", _("The personal account's balance is not enough."), field="balance"
         )
-    # The entries go first, under the deferred foreign keys: their trigger moves the saved accounts'
-    # balances, and a new account then goes in holding what its entries say.
     bulk_insert(Entry, ("transaction_id", "account_id", "amount_fen"), entries, keys=False)
-    for account, amount_fen in credits:
-        if account._state.adding:
-            account.balance_fen = amount_fen
-    bulk_insert(
-        Account,
-        ("id", "code", "kind", "name", "balance_fen"),
-        [(account.pk, account.code, account.kind, account.name, account.balance_fen) for account in opened],
-    )
-    for account in opened:
-        account._state.adding, account._state.db = False, connection.alias
-    _check_deferred_constraints()
     source.balance_fen = locked[source.pk].balance_fen - total
     for account, amount_fen in credits:
-        if account.pk in saved:
-            account.balance_fen = locked[account.pk].balance_fen + amount_fen
+        account.balance_fen = (
+            locked[account.pk].balance_fen + amount_fen if account.pk in saved else amount_fen
+        )
     return len(batches)
 
 
@@ -217,3 +214,10 @@ def _check_deferred_constraints() -> None:
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def ledger_statistics_refresh() -> None:
+    """Fresh planner statistics for the ledger's tables, after a bulk job (a roster import) grew them."""
+    with connection.cursor() as cursor:
+        for model in (Account, Transaction, Entry):
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")

@@ -1,14 +1,9 @@
 from __future__ import annotations
 
-from functools import cache
-from typing import cast
-
-from django.db import connection
 from django.db.models import Q, QuerySet
 
-from common.id_numbers import normalize_id_number
-from common.rows import columns, instances
 from insurees.models import Insuree, InsureeStatus, Person, Scheme
+from insurees.selectors import insurances_by_id_number, insurances_of_person
 from mutual_aid import errors
 from mutual_aid.models import Binding, BindingStatus, Pledge
 
@@ -26,14 +21,8 @@ def pledge_check(*, version: int | None, accepted: bool) -> Pledge:
 
 
 def authorizer_for(*, person: Person) -> Insuree:
-    """The person's employee registration: the one that owns a personal account. On every payment:
-    one statement written once (common/rows.py)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_insurances_of_person_sql(), [person.pk])
-        found = [cast(Insuree, instances(row, [Insuree])[0]) for row in cursor]
-    insurances = {insuree.scheme: insuree for insuree in found}
-    for insurance in found:
-        insurance.person = person
+    """The person's employee registration: the one that owns a personal account."""
+    insurances = {insuree.scheme: insuree for insuree in insurances_of_person(person=person)}
     employee = insurances.get(Scheme.EMPLOYEE)
     if employee is None:
         raise errors.authorizer_not_employee() if insurances else errors.authorizer_not_insured()
@@ -42,20 +31,9 @@ def authorizer_for(*, person: Person) -> Insuree:
     return employee
 
 
-@cache
-def _insurances_of_person_sql() -> str:
-    table = Insuree._meta.db_table
-    return f"SELECT {columns(Insuree, 'i')} FROM {table} i WHERE i.person_id = %s"  # noqa: S608 - names from the model
-
-
 def beneficiary_for(*, id_number: str, name: str | None = None) -> Insuree:
     """The resident registration behind an ID number; the name, when given, must match the roster."""
-    insurances = {
-        insuree.scheme: insuree
-        for insuree in Insuree.objects.filter(
-            person__id_number=normalize_id_number(id_number)
-        ).select_related("person")
-    }
+    insurances = {insuree.scheme: insuree for insuree in insurances_by_id_number(id_number=id_number)}
     if not insurances:
         raise errors.beneficiary_not_insured()
     any_insuree = next(iter(insurances.values()))

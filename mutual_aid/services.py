@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from insurees.models import Insuree, InsureeStatus, Person, Scheme
 from insurees.selectors import region_policy_for, regions_within_scope
+from insurees.services import insurees_lock
 from mutual_aid import errors
-from mutual_aid.lock_objects import insurees_for_update
 from mutual_aid.models import Binding, BindingStatus, Channel, EndReason, Pledge, Relation
 from mutual_aid.pledges import pledge_sha256
 
@@ -45,7 +45,7 @@ def binding_create(
         raise errors.relation_not_allowed()
 
     # Lock both registrations, then judge them as they are now, not as the caller last read them.
-    locked = {insuree.pk: insuree for insuree in insurees_for_update([authorizer.pk, beneficiary.pk])}
+    locked = insurees_lock(insuree_ids=[authorizer.pk, beneficiary.pk])
     authorizer, beneficiary = locked[authorizer.pk], locked[beneficiary.pk]
     _check_sides(authorizer=authorizer, beneficiary=beneficiary)
 

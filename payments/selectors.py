@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.errors import ApplicationError
 from insurees.models import Insuree, Person, PremiumRate
+from insurees.selectors import premium_rates_for
 from mutual_aid.models import Relation
 from payments.models import Notification, Payment, PaymentStatus
 
@@ -72,7 +73,10 @@ class PremiumDue:
 def premium_due_for(*, beneficiary: Insuree, years: list[int]) -> list[PremiumDue]:
     """The premium of each year for a resident and whether it is paid (one query each for all years)."""
     rates = {
-        r.year: r for r in PremiumRate.objects.filter(region_code=beneficiary.region_code, year__in=years)
+        year: rate
+        for (_region, year), rate in premium_rates_for(
+            region_codes={beneficiary.region_code}, years=years
+        ).items()
     }
     paid = {
         p.year: p
@@ -96,10 +100,7 @@ def notification_unread_count(*, person: Person) -> int:
 def premiums_due_for_many(*, beneficiaries: list[Insuree], years: list[int]) -> dict[int, list[PremiumDue]]:
     """premium_due_for over many residents in two queries: {insuree id: [due per year]}."""
     regions = {b.region_code for b in beneficiaries}
-    rates = {
-        (r.region_code, r.year): r
-        for r in PremiumRate.objects.filter(region_code__in=regions, year__in=years)
-    }
+    rates = premium_rates_for(region_codes=regions, years=years)
     paid = {
         (p.beneficiary_id, p.year): p
         for p in Payment.objects.filter(

@@ -7,7 +7,7 @@ import threading
 from django.db import connection
 
 from insurees.models import Insuree, Person
-from ledger.models import Account, Entry, Transaction
+from ledger.services import ledger_statistics_refresh
 
 
 class Statistics:
@@ -65,7 +65,7 @@ class Statistics:
             self._counted = counted
 
 
-_ROSTER_TABLES = (Person, Insuree, Account, Transaction, Entry)
+_ROSTER_TABLES = (Person, Insuree)
 
 
 def _insurees_counted() -> int:
@@ -79,3 +79,4 @@ def _analyze_roster_tables() -> None:
     with connection.cursor() as cursor:
         for model in _ROSTER_TABLES:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+    ledger_statistics_refresh()  # the accounts and openings the roster added

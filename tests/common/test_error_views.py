@@ -17,6 +17,12 @@ def _answer(path: str, error: Exception):
         return server_error(request)
 
 
+def deadlock_victim() -> OperationalError:
+    error = OperationalError("deadlock detected")
+    error.__cause__ = psycopg.errors.DeadlockDetected("deadlock detected")
+    return error
+
+
 def lost_connection() -> OperationalError:
     error = OperationalError("server closed the connection unexpectedly")
     error.__cause__ = psycopg.OperationalError("server closed the connection unexpectedly")
@@ -27,8 +33,8 @@ def lost_connection() -> OperationalError:
     ("error", "status"),
     [
         (lost_connection(), 503),
-        (OperationalError("database is locked"), 503),
-        (OperationalError("no such table: payments_payment"), 500),
+        (deadlock_victim(), 503),
+        (OperationalError("relation payments_payment does not exist"), 500),
         (ValueError("a bug"), 500),
     ],
 )

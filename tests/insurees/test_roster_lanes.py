@@ -1,4 +1,4 @@
-"""A large roster on PostgreSQL goes in by two lanes at once (insurees/roster.py): the outcome is the
+"""A large roster goes in by two lanes at once (insurees/roster/importing.py): the outcome is the
 one lane's, row for row; changes to existing insurees are applied after the lanes, by one thread; a
 lane that fails fails the import."""
 

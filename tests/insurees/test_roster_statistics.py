@@ -1,6 +1,7 @@
-"""A roster import keeps the planner's statistics fit for the rows it adds (insurees/roster.py): the
-tables are analysed each time the import doubles the insurees counted at the last analysis, and
-not at all by an import that adds nothing, nor inside a caller's transaction (a dry run)."""
+"""A roster import keeps the planner's statistics fit for the rows it adds
+(insurees/roster/statistics.py): the tables are analysed each time the import doubles the insurees
+counted at the last analysis, and not at all by an import that adds nothing, nor inside a caller's
+transaction (a dry run)."""
 
 import io
 

@@ -57,7 +57,8 @@ def test_entries_that_do_not_sum_to_zero_are_refused(books):
     )
 
 
-def test_a_transaction_with_one_leg_is_refused(books):
+def test_a_transaction_of_one_leg_is_refused(books):
+    """One non-zero leg cannot sum to zero: the check refuses it whatever else it checks."""
     _source, _personal, fund = books
     refused(
         "WITH t AS (INSERT INTO ledger_transaction (memo, reference, created_at) VALUES ('raw', '', now()) "
@@ -96,13 +97,45 @@ def test_a_balance_set_directly_is_refused(books):
     )
 
 
-def test_a_new_account_holding_more_than_its_entries_is_refused(books):
+def test_an_account_opens_at_zero(books):
     refused(
         "INSERT INTO ledger_account (code, kind, name, balance_fen, created_at) "
         "VALUES ('personal:rich', 'personal', '', 5000, now())",
         [],
         constraint="balance_fen_from_entries",
     )
+
+
+def test_an_account_opened_with_its_entries_in_one_statement_is_not_counted_twice(books):
+    source, _personal, _fund = books
+    refused(
+        "WITH a AS (INSERT INTO ledger_account (code, kind, name, balance_fen, created_at) "
+        "VALUES ('personal:twice', 'personal', '', 500, now()) RETURNING id), "
+        "t AS (INSERT INTO ledger_transaction (memo, reference, created_at) VALUES ('raw', '', now()) "
+        "RETURNING id) INSERT INTO ledger_entry (transaction_id, account_id, amount_fen, created_at) "
+        "SELECT t.id, leg.account_id, leg.amount_fen, now() FROM t, "
+        "(SELECT %s::bigint AS account_id, -500::bigint AS amount_fen UNION ALL "
+        "SELECT a.id, 500 FROM a) AS leg",
+        [source.pk],
+        constraint="balance_fen_from_entries",
+    )
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "UPDATE ledger_account SET kind = 'external' WHERE id = %s",
+        "UPDATE ledger_account SET code = 'personal:someone-else' WHERE id = %s",
+        "UPDATE ledger_account SET id = id + 1000000 WHERE id = %s",
+        "DELETE FROM ledger_account WHERE id = %s",
+    ],
+    ids=["kind", "code", "key", "delete"],
+)
+def test_an_account_keeps_its_identity_and_is_never_deleted(books, change):
+    """Made external, an account could be overdrawn; renamed or re-keyed, its entries would be
+    another's."""
+    _source, personal, _fund = books
+    refused(change, [personal.pk], constraint="ledger_account_identity_fixed")
 
 
 def test_an_overdraft_posted_past_the_service_is_refused(books):

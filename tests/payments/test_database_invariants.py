@@ -3,6 +3,7 @@
 import pytest
 from django.db import IntegrityError, connection, transaction
 
+from ledger.models import Account
 from payments.models import Payment
 from tests.payments.paying import payment_create_for_relative
 
@@ -12,11 +13,14 @@ def test_a_second_settled_payment_for_the_same_beneficiary_and_year_is_refused(f
         authorizer=family.authorizer, beneficiary=family.beneficiary, year=year, actor=actor_for()
     )
 
+    balances = list(Account.objects.order_by("pk").values_list("pk", "balance_fen"))
+
     with pytest.raises(IntegrityError) as raised, transaction.atomic():
         _copy_as_settled(paid)
 
     assert raised.value.__cause__.diag.constraint_name == "one_settled_payment_per_beneficiary_year"
     assert Payment.objects.count() == 1
+    assert list(Account.objects.order_by("pk").values_list("pk", "balance_fen")) == balances
 
 
 def _copy_as_settled(paid: Payment) -> None:

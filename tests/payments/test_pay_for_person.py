@@ -212,3 +212,29 @@ def test_outside_a_transaction_a_key_replays_its_payment(transactional_db, famil
     assert (again.pk, again.reference) == (first.pk, first.reference)
     assert Payment.objects.count() == 1
     assert_money_invariants()
+
+
+def test_a_retry_returns_the_first_payment_after_the_payer_left(family, year, actor_for):
+    """The roster ends the authorizer's insurance between a payment and its retry: the retry still
+    answers the first payment (and moves nothing); a new request is refused."""
+    actor = actor_for()
+    number = family.beneficiary.person.id_number
+    [first] = payments_create_for_relatives(
+        authorizer=family.authorizer.person, relative_id_numbers=[number], year=year, actor=actor
+    )
+    family.authorizer.status = InsureeStatus.TERMINATED
+    family.authorizer.save()
+    snapshot = Snapshot()
+
+    [again] = payments_create_for_relatives(
+        authorizer=family.authorizer.person, relative_id_numbers=[number], year=year, actor=actor
+    )
+
+    assert again.pk == first.pk
+    snapshot.assert_unchanged()
+    code = refused_code(
+        lambda: payments_create_for_relatives(
+            authorizer=family.authorizer.person, relative_id_numbers=[number], year=year, actor=actor_for()
+        )
+    )
+    assert code == ("not_active", None)

@@ -8,11 +8,15 @@ DROP FUNCTION IF EXISTS ledger_accounts_lock(bigint[], text[]);
 DROP FUNCTION IF EXISTS ledger_accounts_ensure(text[], text, text[], timestamptz);
 DROP TRIGGER IF EXISTS ledger_entries_posted ON ledger_entry;
 DROP TRIGGER IF EXISTS ledger_accounts_opened ON ledger_account;
+DROP TRIGGER IF EXISTS ledger_account_opens_at_zero ON ledger_account;
 DROP TRIGGER IF EXISTS ledger_account_balance_from_entries_only ON ledger_account;
+DROP TRIGGER IF EXISTS ledger_account_identity_fixed ON ledger_account;
+DROP TRIGGER IF EXISTS ledger_account_kept ON ledger_account;
 DROP TRIGGER IF EXISTS ledger_transaction_balanced ON ledger_transaction;
 DROP FUNCTION IF EXISTS ledger_entries_posted();
 DROP FUNCTION IF EXISTS ledger_accounts_opened();
 DROP FUNCTION IF EXISTS ledger_refuse_balance_change();
+DROP FUNCTION IF EXISTS ledger_refuse_account_change();
 DROP FUNCTION IF EXISTS ledger_transaction_balanced();
 
 -- Posts one transaction: its legs (account, amount) go in as one statement of entries, whose trigger
@@ -83,8 +87,8 @@ $$;
 
 -- After each statement of entries: every transaction it touches gets all its entries from this one
 -- statement (none added to a transaction posted before), at least two, summing to zero; then the
--- balances move by what the entries say. An account not inserted yet (its entries went first, under
--- a deferred foreign key) is judged when it is inserted.
+-- balances move by what the entries say, the accounts locked first in primary-key order (a no-op for a
+-- caller that locked them already, as every posting of the portal does).
 CREATE FUNCTION ledger_entries_posted() RETURNS trigger
 LANGUAGE plpgsql
 SET plan_cache_mode = force_generic_plan
@@ -104,6 +108,8 @@ BEGIN
         RAISE EXCEPTION 'ledger transaction % is not balanced: its entries, posted together, must sum to zero',
             v_refused USING ERRCODE = 'check_violation', CONSTRAINT = 'ledger_transaction_balanced';
     END IF;
+    PERFORM 1 FROM ledger_account a
+    WHERE a.id IN (SELECT n.account_id FROM ledger_new_entries n) ORDER BY a.id FOR NO KEY UPDATE;
     UPDATE ledger_account a SET balance_fen = a.balance_fen + moved.delta
     FROM (
         SELECT n.account_id, sum(n.amount_fen) AS delta FROM ledger_new_entries n GROUP BY n.account_id
@@ -116,40 +122,35 @@ CREATE TRIGGER ledger_entries_posted AFTER INSERT ON ledger_entry
     REFERENCING NEW TABLE AS ledger_new_entries
     FOR EACH STATEMENT EXECUTE FUNCTION ledger_entries_posted();
 
--- A balance is the sum of the account's entries: it moves only with them (the trigger above), and a
--- new account holds exactly what entries already posted to it say (none: zero).
+-- A balance is the sum of the account's entries: an account opens at zero, and its balance then moves
+-- only with its entries (the trigger above); its key, code and kind never change, and it is never
+-- deleted, so its entries stay its own.
 CREATE FUNCTION ledger_refuse_balance_change() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    RAISE EXCEPTION 'account %: a balance changes only by posting entries', OLD.id
-        USING ERRCODE = 'check_violation', CONSTRAINT = 'balance_fen_from_entries';
+    RAISE EXCEPTION 'account %: a balance starts at zero and changes only by posting entries',
+        coalesce(OLD.id, NEW.id) USING ERRCODE = 'check_violation', CONSTRAINT = 'balance_fen_from_entries';
 END;
 $$;
+CREATE TRIGGER ledger_account_opens_at_zero BEFORE INSERT ON ledger_account
+    FOR EACH ROW WHEN (NEW.balance_fen <> 0)
+    EXECUTE FUNCTION ledger_refuse_balance_change();
 CREATE TRIGGER ledger_account_balance_from_entries_only BEFORE UPDATE OF balance_fen ON ledger_account
     FOR EACH ROW WHEN (OLD.balance_fen IS DISTINCT FROM NEW.balance_fen AND pg_trigger_depth() = 0)
     EXECUTE FUNCTION ledger_refuse_balance_change();
 
-CREATE FUNCTION ledger_accounts_opened() RETURNS trigger
-LANGUAGE plpgsql
-SET plan_cache_mode = force_generic_plan
-AS $$
-DECLARE
-    v_refused bigint;
+CREATE FUNCTION ledger_refuse_account_change() RETURNS trigger
+LANGUAGE plpgsql AS $$
 BEGIN
-    SELECT a.id INTO v_refused
-    FROM ledger_new_accounts a
-    WHERE a.balance_fen <> coalesce((SELECT sum(e.amount_fen) FROM ledger_entry e WHERE e.account_id = a.id), 0)
-    LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'account %: a new account holds what its entries say, no more', v_refused
-            USING ERRCODE = 'check_violation', CONSTRAINT = 'balance_fen_from_entries';
-    END IF;
-    RETURN NULL;
+    RAISE EXCEPTION 'account %: an account keeps its key, code and kind, and is never deleted', OLD.id
+        USING ERRCODE = 'check_violation', CONSTRAINT = 'ledger_account_identity_fixed';
 END;
 $$;
-CREATE TRIGGER ledger_accounts_opened AFTER INSERT ON ledger_account
-    REFERENCING NEW TABLE AS ledger_new_accounts
-    FOR EACH STATEMENT EXECUTE FUNCTION ledger_accounts_opened();
+CREATE TRIGGER ledger_account_identity_fixed BEFORE UPDATE OF id, code, kind ON ledger_account
+    FOR EACH ROW WHEN (OLD.id <> NEW.id OR OLD.code <> NEW.code OR OLD.kind <> NEW.kind)
+    EXECUTE FUNCTION ledger_refuse_account_change();
+CREATE TRIGGER ledger_account_kept BEFORE DELETE ON ledger_account
+    FOR EACH ROW EXECUTE FUNCTION ledger_refuse_account_change();
 
 -- At commit, as django-hordak does: every transaction posted has entries, and they sum to zero.
 CREATE FUNCTION ledger_transaction_balanced() RETURNS trigger

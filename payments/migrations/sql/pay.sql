@@ -77,6 +77,7 @@ DECLARE
     v_id bigint;
     v_ids bigint[] := '{}';
     v_fingerprint text;
+    v_refusal text;  -- a payer no longer active: refused, unless this is a retry of a key already used
 BEGIN
     IF p_year IS NULL OR p_year NOT BETWEEN 2000 AND 2100 THEN
         PERFORM payments_refuse('invalid_year');
@@ -97,7 +98,7 @@ BEGIN
             END IF;
             PERFORM payments_refuse('authorizer_not_insured');
         ELSIF v_authorizer.status <> 'active' THEN
-            PERFORM payments_refuse('authorizer_not_active');
+            v_refusal := 'authorizer_not_active';
         END IF;
         v_authorizer_id := v_authorizer.id;
         FOR i IN 1 .. coalesce(array_length(p_id_numbers, 1), 0) LOOP
@@ -115,6 +116,12 @@ BEGIN
         v_fingerprint := '{"authorizer": ' || v_authorizer_id || ', "beneficiaries": ['
             || (SELECT string_agg(b::text, ', ' ORDER BY b) FROM unnest(v_ids) b)
             || '], "op": "family", "year": ' || p_year || '}';
+    END IF;
+    -- A retry returns the first result whatever has changed since: payments_settle replays the key.
+    IF v_refusal IS NOT NULL AND NOT EXISTS (
+        SELECT 1 FROM payments_idempotencykey k WHERE k.user_id = p_user_id AND k.key = p_key
+    ) THEN
+        PERFORM payments_refuse(v_refusal);
     END IF;
     RETURN QUERY SELECT * FROM payments_settle(
         p_user_id, p_key, encode(sha256(convert_to(v_fingerprint, 'UTF8')), 'hex'), p_lock_wait,
