@@ -1,15 +1,15 @@
 from django.urls import path
 
-from staff import views
+from staff.views import counter, paying, review
 
 app_name = "staff"
 
 urlpatterns = [
-    path("", views.home_view, name="home"),
-    path("person/", views.person_view, name="person"),
-    path("person/bind/", views.bind_view, name="bind"),
-    path("person/pay/", views.pay_view, name="pay"),
-    path("payments/<int:payment_id>/refund/", views.refund_view, name="refund"),
-    path("payments/<int:payment_id>/receipt.pdf", views.receipt_view, name="receipt"),
-    path("review/", views.review_view, name="review"),
+    path("", counter.home_view, name="home"),
+    path("person/", counter.person_view, name="person"),
+    path("person/bind/", counter.bind_view, name="bind"),
+    path("person/pay/", paying.pay_view, name="pay"),
+    path("payments/<int:payment_id>/refund/", counter.refund_view, name="refund"),
+    path("payments/<int:payment_id>/receipt.pdf", counter.receipt_view, name="receipt"),
+    path("review/", review.review_view, name="review"),
 ]

@@ -32,7 +32,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
 from payments.services import Actor
-from staff.views import SESSION_COUNTER, SESSION_PERSON
+from staff.views.access import SESSION_COUNTER, SESSION_PERSON
 from tests.factories import (
     BindingFactory,
     EmployeeFactory,

@@ -1,0 +1,149 @@
+"""The counter: look a person up, bind, refund, print receipts."""
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from common.errors import ApplicationError
+from common.forms import add_application_error, form_status
+from common.permissions import COUNTER_SUPERVISOR
+from mutual_aid.selectors import pledge_current
+from payments.receipts import receipt_pdf
+from payments.selectors import payment_get
+from staff.forms import CounterBindingForm, CounterForm, CounterPaymentForm, LookupForm, RefundForm
+from staff.selectors import person_detail
+from staff.services import counter_binding_create, counter_payment_refund, counter_person_lookup
+from staff.views.access import (
+    SESSION_COUNTER,
+    SESSION_PERSON,
+    counter_only,
+    current_counter,
+    current_person,
+    is_supervisor,
+    role_required,
+)
+
+
+@counter_only
+def home_view(request):
+    lookup = LookupForm(request.POST or None) if "id_number" in request.POST else LookupForm()
+    counter = (
+        CounterForm(request.POST or None, initial={"counter_id": current_counter(request)})
+        if "counter_id" in request.POST
+        else CounterForm(initial={"counter_id": current_counter(request)})
+    )
+    if request.method == "POST" and "counter_id" in request.POST and counter.is_valid():
+        request.session[SESSION_COUNTER] = counter.cleaned_data["counter_id"]
+        return redirect("staff:home")
+    if request.method == "POST" and "id_number" in request.POST and lookup.is_valid():
+        try:
+            person = counter_person_lookup(
+                operator=request.user,
+                counter_id=current_counter(request),
+                id_number=lookup.cleaned_data["id_number"],
+            )
+        except ApplicationError as error:
+            add_application_error(lookup, error)
+        else:
+            request.session[SESSION_PERSON] = person.pk
+            return redirect("staff:person")
+    return render(
+        request,
+        "staff/home.html",
+        {"lookup": lookup, "counter": counter, "counter_id": current_counter(request)},
+        status=form_status(lookup, counter),
+    )
+
+
+@counter_only
+def person_view(request):
+    person = current_person(request)
+    if person is None:
+        return redirect("staff:home")
+    return render_person(request, person)
+
+
+def render_person(request, person, binding_form=None, payment_form=None, refund_forms=None):
+    detail = person_detail(person=person)
+    pledge = pledge_current()
+    return render(
+        request,
+        "staff/person.html",
+        {
+            "person": person,
+            **detail,
+            "is_employee": any(i.scheme == "employee" for i in detail["insurances"]),
+            "binding_form": binding_form or CounterBindingForm(),
+            "payment_form": payment_form or CounterPaymentForm(),
+            "refund_form": RefundForm(),
+            "can_refund": is_supervisor(request.user),
+            "pledge": pledge,
+            "counter_id": current_counter(request),
+        },
+        status=form_status(binding_form, payment_form),
+    )
+
+
+@counter_only
+@require_POST
+def bind_view(request):
+    person = current_person(request)
+    if person is None:
+        return redirect("staff:home")
+    form = CounterBindingForm(request.POST)
+    pledge = pledge_current()
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            counter_binding_create(
+                operator=request.user,
+                counter_id=current_counter(request),
+                authorizer_id_number=person.id_number,
+                beneficiary_id_number=data["beneficiary_id_number"],
+                beneficiary_name=data["beneficiary_name"],
+                relation=data["relation"],
+                pledge_version=pledge.version if pledge else 0,
+                paper_pledge_ref=data["paper_pledge_ref"],
+            )
+        except ApplicationError as error:
+            add_application_error(form, error, {"beneficiary_id_number": "beneficiary_id_number"})
+        else:
+            messages.success(request, _("Bound."))
+            return redirect("staff:person")
+    return render_person(request, person, binding_form=form)
+
+
+@role_required(COUNTER_SUPERVISOR)
+@require_POST
+def refund_view(request, payment_id: int):
+    payment = payment_get(payment_id=payment_id)
+    if payment is None:
+        raise Http404
+    form = RefundForm(request.POST)
+    if form.is_valid():
+        try:
+            counter_payment_refund(
+                operator=request.user,
+                counter_id=current_counter(request),
+                payment=payment,
+                **form.cleaned_data,
+            )
+        except ApplicationError as error:
+            messages.error(request, str(error.message))
+        else:
+            messages.success(request, _("Refunded %(reference)s.") % {"reference": payment.reference})
+    else:
+        messages.error(request, _("Choose a refund reason from the list."))
+    return redirect("staff:person")
+
+
+@counter_only
+def receipt_view(request, payment_id: int):
+    payment = payment_get(payment_id=payment_id)
+    if payment is None:
+        raise Http404
+    response = HttpResponse(receipt_pdf(payment=payment), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="receipt-{payment.reference}.pdf"'
+    return response
