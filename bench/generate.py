@@ -11,8 +11,8 @@ are not exclusive (so a resident may have two or three authorizers). For N insur
 - premium rates for the past three years and the year being collected now (whose collection
   period contains today), and the region policy;
 - history: `--past-payments` settled payments (a few refunded) in past collection periods, each with
-  its ledger transaction and entries, enrollment, outbox row (dispatched), notification and
-  idempotency key; a refund adds its reversing transaction and notice;
+  its ledger transaction and entries, enrollment, outbox row (dispatched), a notice to each side and
+  idempotency key; a refund adds its reversing transaction and notices;
 - a login and API token for every person who pays or is paid for, an auditor and counter staff;
 - the pools the load draws from (bench_portal_pool, bench_pgbench_pool): beneficiaries not yet
   paid for this year, each with the token of whoever pays.
@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import random
 import sys
 import time
@@ -246,7 +247,7 @@ def generate(world: World) -> None:  # noqa: C901, PLR0912, PLR0915 - one straig
     ledger_events.sort(key=lambda ev: (ev[0], ev[1]))
     payment_txn: dict[int, int] = {}
     refund_txn: dict[int, int] = {}
-    notification_rows: list[tuple] = []
+    notice_rows: list[tuple] = []
     references = [f"GJ{ev[0]:%Y%m%d}{n + 1:012d}" for n, ev in enumerate(events)]
     for when, kind, n in ledger_events:
         _w, r, b, offset, _channel, _refund = events[n]
@@ -264,9 +265,24 @@ def generate(world: World) -> None:  # noqa: C901, PLR0912, PLR0915 - one straig
         entry_rows.append((len(entry_rows) + 1, txn, fund_of[region], -sign * amount, when))
         balance[e] += sign * amount
         fund_balance[region] -= sign * amount
-        notification_rows.append(
-            (len(notification_rows) + 1, n + 1, e + 1, "debit" if kind == 0 else "refund", balance[e], when)
-        )
+        # A notice to each side, with the facts pay.sql and the refund write (delivered long ago).
+        facts = {
+            "payment_id": n + 1,
+            "year": year - offset,
+            "amount_fen": amount,
+            "relation": bindings[b][2],
+            "channel": _channel,
+            **({"reason": REFUND_REASONS[n % 3]} if kind else {}),
+        }
+        for person, notice_kind, own in (
+            (e, "refund" if kind else "debit", {"relative_name": names[r], "balance_after_fen": balance[e]}),
+            (r, "premium_refunded" if kind else "premium_paid", {"relative_name": names[e]}),
+        ):
+            notice_facts = {**facts, "reader_is_authorizer": person == e, **own}
+            notice_rows.append(
+                (len(notice_rows) + 1, person + 1, notice_kind, json.dumps(notice_facts, ensure_ascii=False),
+                 "payment", n + 1, "", when, when, 0)
+            )  # fmt: skip
     if min(balance, default=0) < 0 or min(fund_balance.values()) < 0:
         raise SystemExit("a generated balance went negative")
 
@@ -498,9 +514,20 @@ def generate(world: World) -> None:  # noqa: C901, PLR0912, PLR0915 - one straig
         len(events),
     )
     copy_rows(
-        "payments_notification",
-        ["id", "payment_id", "person_id", "kind", "balance_after_fen", "created_at"],
-        notification_rows,
+        "notices_notice",
+        [
+            "id",
+            "person_id",
+            "kind",
+            "facts",
+            "link_kind",
+            "link_id",
+            "dedup_key",
+            "created_at",
+            "delivered_at",
+            "delivery_attempts",
+        ],
+        notice_rows,
     )
 
     def payer(channel: str, b: int) -> int:

@@ -24,6 +24,20 @@ def user_roles(user) -> list[str]:
     return sorted(roles)
 
 
+def staff_landing(user) -> str:
+    """The URL name of the page a staff account's role may use, where it lands after signing in:
+    the counter for counter staff, the review for auditors, the admin for a superuser without a
+    counter role, and a page saying so for an account with no role."""
+    groups = set(user.groups.values_list("name", flat=True))
+    if groups & {COUNTER_STAFF, COUNTER_SUPERVISOR}:
+        return "staff:home"
+    if AUDITOR in groups:
+        return "staff:review"
+    if user.is_superuser:
+        return "admin:index"
+    return "staff:no-role"
+
+
 def person_of(user):
     """The signed-in insuree's Person; staff and admins without one are refused."""
     person = getattr(user, "person", None) if user.is_authenticated else None

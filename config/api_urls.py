@@ -7,10 +7,9 @@ from accounts.apis import TokenCreateApi, UserRegisterApi
 from common.api import api_not_found
 from insurees.apis import MeApi
 from mutual_aid.apis import BindingDetailApi, BindingListCreateApi, PledgeApi
+from notices.apis import NoticeListApi, NoticeReadApi
 from payments.apis import (
     ExpenditureListApi,
-    NotificationListApi,
-    NotificationReadApi,
     PaymentDetailApi,
     PaymentFamilyApi,
     PaymentListCreateApi,
@@ -35,8 +34,8 @@ urlpatterns = [
     path("payments/<int:payment_id>/", PaymentDetailApi.as_view(), name="api-payment"),
     path("payments/<int:payment_id>/receipt.pdf", PaymentReceiptApi.as_view(), name="api-payment-receipt"),
     path("expenditures/", ExpenditureListApi.as_view(), name="api-expenditures"),
-    path("notifications/", NotificationListApi.as_view(), name="api-notifications"),
-    path("notifications/read/", NotificationReadApi.as_view(), name="api-notifications-read"),
+    path("notifications/", NoticeListApi.as_view(), name="api-notifications"),
+    path("notifications/read/", NoticeReadApi.as_view(), name="api-notifications-read"),
     path("", include("staff.api_urls")),
     re_path(r"^[\s\S]*$", api_not_found),  # any path, a newline in it too
 ]

@@ -4,9 +4,11 @@ from django.urls import include, path
 
 from accounts.views import elderly_mode_view, login_view, logout_view, register_view
 from mutual_aid.views import binding_create_view, binding_end_view, binding_manage_view, binding_pause_view
+from notices.views import notifications_read_view, notifications_view
 from payments.views import (
-    notifications_read_view,
-    notifications_view,
+    pay_check_view,
+    pay_done_view,
+    pay_self_check_view,
     pay_self_view,
     pay_view,
     payment_detail_view,
@@ -27,7 +29,10 @@ urlpatterns = [
     path("bindings/<int:binding_id>/end/", binding_end_view, name="binding-end"),
     path("bindings/<int:binding_id>/self-pay/", binding_pause_view, name="binding-pause"),
     path("pay/", pay_view, name="pay"),
+    path("pay/check/<slug:key>/", pay_check_view, name="pay-check"),
     path("pay/mine/", pay_self_view, name="pay-self"),
+    path("pay/mine/check/<slug:key>/", pay_self_check_view, name="pay-self-check"),
+    path("pay/done/<slug:key>/", pay_done_view, name="pay-done"),
     path("payments/<int:payment_id>/", payment_detail_view, name="payment-detail"),
     path("payments/<int:payment_id>/receipt.pdf", receipt_view, name="receipt"),
     path("records/", records_view, name="records"),

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 from collections.abc import Collection
 from functools import cache
 from typing import cast
@@ -121,6 +122,26 @@ def premium_rates_for(*, region_codes: set[str], years: list[int]) -> dict[tuple
     }
 
 
+def premium_rate_list(*, region_codes: Collection[str]) -> list[PremiumRate]:
+    """Every rate of these regions, the earliest collection period first: a region has one a year."""
+    return list(PremiumRate.objects.filter(region_code__in=region_codes).order_by("collection_start", "pk"))
+
+
+def premium_rates_open(*, region_codes: Collection[str], today: datetime.date) -> list[PremiumRate]:
+    """The rates of these regions whose collection period is open today (the only years payable)."""
+    return [rate for rate in premium_rate_list(region_codes=region_codes) if collection_open(rate, today)]
+
+
+def premium_rate_next_opening(*, rates: Collection[PremiumRate], today: datetime.date) -> PremiumRate | None:
+    """Among these rates, the one whose collection period opens next after today, if one is known."""
+    upcoming = [rate for rate in rates if rate.collection_start > today]
+    return min(upcoming, key=lambda rate: (rate.collection_start, rate.pk), default=None)
+
+
+def collection_open(rate: PremiumRate, today: datetime.date) -> bool:
+    return rate.collection_start <= today <= rate.collection_end
+
+
 def insurances_of(*, person: Person) -> list[Insuree]:
     return list(Insuree.objects.filter(person=person).select_related("account").order_by("scheme"))
 
@@ -143,3 +164,14 @@ def person_get_by_id_number_for_update(*, id_number: str) -> Person | None:
     """The person, locked until the caller's transaction ends: a twin registration waits, then finds
     the login the first one linked."""
     return Person.objects.select_for_update().filter(id_number=normalize_id_number(id_number)).first()
+
+
+def premium_rate_list_closing(*, today: datetime.date, within_days: int) -> list[PremiumRate]:
+    """The rates whose collection period is open today and ends within `within_days` days."""
+    return list(
+        PremiumRate.objects.filter(
+            collection_start__lte=today,
+            collection_end__gte=today,
+            collection_end__lte=today + datetime.timedelta(days=within_days),
+        ).order_by("year", "region_code")
+    )

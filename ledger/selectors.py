@@ -12,6 +12,11 @@ def account_balance_get(*, account_id: int) -> int:
     return Account.objects.values_list("balance_fen", flat=True).get(pk=account_id)
 
 
+def account_balances_get(*, account_ids: Collection[int]) -> dict[int, int]:
+    """{account id: balance} for these accounts, in one query."""
+    return dict(Account.objects.filter(pk__in=account_ids).values_list("pk", "balance_fen"))
+
+
 def account_balance_from_entries(*, account: Account) -> int:
     """The balance as the books say it is: the sum of the account's entries."""
     return Entry.objects.filter(account=account).aggregate(total=Sum("amount_fen"))["total"] or 0

@@ -66,3 +66,21 @@ def binding_active_between(*, authorizer: Insuree, beneficiary: Insuree) -> Bind
     return Binding.objects.filter(
         authorizer=authorizer, beneficiary=beneficiary, status=BindingStatus.ACTIVE
     ).first()
+
+
+def binding_active_exists_for_beneficiary(*, person: Person) -> bool:
+    """Whether some account can pay this person's own premium now: an active binding to him."""
+    return Binding.objects.filter(beneficiary__person=person, status=BindingStatus.ACTIVE).exists()
+
+
+def binding_list_active_for_beneficiary_regions(
+    *, region_codes: list[str], authorizer_id_from: int | None = None, authorizer_id_to: int | None = None
+) -> QuerySet[Binding]:
+    """The active bindings whose relative is insured in these regions; with bounds, only those of the
+    authorizers whose ids are in [from, to) (a batch of a province-wide pass)."""
+    bindings = Binding.objects.filter(status=BindingStatus.ACTIVE, beneficiary__region_code__in=region_codes)
+    if authorizer_id_from is not None:
+        bindings = bindings.filter(authorizer_id__gte=authorizer_id_from)
+    if authorizer_id_to is not None:
+        bindings = bindings.filter(authorizer_id__lt=authorizer_id_to)
+    return bindings

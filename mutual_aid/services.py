@@ -3,6 +3,8 @@ publishing the pledge a binding is signed with."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -13,6 +15,8 @@ from insurees.services import insurees_lock
 from mutual_aid import errors
 from mutual_aid.models import Binding, BindingStatus, Channel, EndReason, Pledge, Relation
 from mutual_aid.pledges import pledge_sha256
+from notices.models import NoticeKind, NoticeLink
+from notices.services import NoticeDraft, notices_send
 
 
 def _check_sides(*, authorizer: Insuree, beneficiary: Insuree) -> None:
@@ -62,7 +66,7 @@ def binding_create(
 
     try:
         with transaction.atomic():
-            return Binding.objects.create(
+            binding = Binding.objects.create(
                 authorizer=authorizer,
                 beneficiary=beneficiary,
                 relation=relation,
@@ -79,12 +83,18 @@ def binding_create(
     except IntegrityError:
         # The partial unique index caught a twin request that committed first.
         raise errors.already_bound() from None
+    notices_send(drafts=_binding_notices(binding, NoticeKind.BINDING_CREATED, channel=channel))
+    return binding
 
 
 @transaction.atomic
 def binding_end(*, binding: Binding, ended_by: Person) -> Binding:
     """Either side may end its binding; the row stays, with when and why it ended."""
-    binding = Binding.objects.select_for_update().get(pk=binding.pk)
+    binding = (
+        Binding.objects.select_for_update(of=("self",))
+        .select_related("authorizer__person", "beneficiary__person")
+        .get(pk=binding.pk)
+    )
     if binding.status != BindingStatus.ACTIVE:
         raise errors.binding_not_found()
     if ended_by.pk == binding.authorizer.person_id:
@@ -95,6 +105,7 @@ def binding_end(*, binding: Binding, ended_by: Person) -> Binding:
         raise errors.binding_not_found()
     binding.status, binding.ended_at, binding.end_reason = BindingStatus.ENDED, timezone.now(), reason
     binding.save(update_fields=["status", "ended_at", "end_reason"])
+    notices_send(drafts=_binding_notices(binding, NoticeKind.BINDING_ENDED, reason=reason))
     return binding
 
 
@@ -109,12 +120,49 @@ def binding_set_self_pay_paused(*, binding: Binding, paused: bool, by: Person) -
     return binding
 
 
+@transaction.atomic(savepoint=False)
 def binding_end_all_for_insuree(*, insuree: Insuree, reason: EndReason) -> int:
-    """Ends at once every active binding the insuree is on (insurance ended or moved away)."""
+    """Ends at once every active binding the insuree is on (insurance ended or moved away), and tells
+    both sides of each: one statement locks them, one ends them, one writes every notice."""
     side = "authorizer" if insuree.scheme == Scheme.EMPLOYEE else "beneficiary"
-    return Binding.objects.filter(**{side: insuree}, status=BindingStatus.ACTIVE).update(
+    # The lock the update takes anyway (a payment's foreign key to the binding does not conflict).
+    ending = list(
+        Binding.objects.select_for_update(no_key=True, of=("self",))
+        .filter(**{side: insuree}, status=BindingStatus.ACTIVE)
+        .select_related("authorizer__person", "beneficiary__person")
+        .order_by("pk")
+    )
+    if not ending:
+        return 0
+    Binding.objects.filter(pk__in=[binding.pk for binding in ending]).update(
         status=BindingStatus.ENDED, ended_at=timezone.now(), end_reason=reason
     )
+    notices_send(
+        drafts=[
+            draft
+            for binding in ending
+            for draft in _binding_notices(binding, NoticeKind.BINDING_ENDED, reason=reason)
+        ]
+    )
+    return len(ending)
+
+
+def _binding_notices(binding: Binding, kind: NoticeKind, **facts: Any) -> list[NoticeDraft]:
+    """The notice to each side of a binding. Each names the other side in full, as the reader's own
+    relative, and keeps the stored relation with the reader's side: it reads "your child" to the
+    authorizer of his child, "your parent" to the child."""
+    authorizer, beneficiary = binding.authorizer.person, binding.beneficiary.person
+    shared = {"binding_id": binding.pk, "relation": binding.relation, **facts}
+    return [
+        NoticeDraft(
+            person_id=reader.pk,
+            kind=kind,
+            facts={**shared, "reader_is_authorizer": reader is authorizer, "relative_name": other.name},
+            link_kind=NoticeLink.BINDING,
+            link_id=binding.pk,
+        )
+        for reader, other in ((authorizer, beneficiary), (beneficiary, authorizer))
+    ]
 
 
 @transaction.atomic

@@ -8,6 +8,8 @@ from django.views.decorators.http import require_POST
 from common.errors import ApplicationError
 from common.forms import add_application_error, form_status
 from common.permissions import page_person
+from insurees.models import Scheme
+from insurees.selectors import insuree_get
 from mutual_aid.forms import BindingForm
 from mutual_aid.models import Channel
 from mutual_aid.selectors import (
@@ -25,6 +27,17 @@ FIELD_MAP = {"pledge_accepted": "pledge_accepted", "beneficiary_name": "benefici
 @login_required
 def binding_create_view(request):
     person = page_person(request)
+    try:
+        authorizer_for(person=person)
+    except ApplicationError as error:
+        # Said before any pledge is shown: only an active employee insurance can bind; a resident
+        # learns how his relative binds him instead.
+        return render(
+            request,
+            "portal/binding_form.html",
+            {"cannot_bind": error.message, "is_resident": insuree_get(person=person, scheme=Scheme.RESIDENT)},
+            status=400 if request.method == "POST" else 200,
+        )
     pledge = pledge_current()
     form = BindingForm(request.POST or None, initial={"pledge_version": pledge.version if pledge else None})
     if request.method == "POST" and form.is_valid():

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from common.admin import ReadOnlyAdmin
-from payments.models import IdempotencyKey, Notification, OutboxMessage, Payment
+from payments.models import IdempotencyKey, OutboxMessage, Payment
 
 
 @admin.register(Payment)
@@ -32,8 +32,3 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
 @admin.register(IdempotencyKey)
 class IdempotencyKeyAdmin(ReadOnlyAdmin):
     list_display = ["user", "key", "created_at"]
-
-
-@admin.register(Notification)
-class NotificationAdmin(ReadOnlyAdmin):
-    list_display = ["person", "kind", "payment", "created_at", "read_at"]

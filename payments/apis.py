@@ -24,19 +24,15 @@ from insurees.selectors import insuree_get_by_id_number
 from mutual_aid import errors as binding_errors
 from mutual_aid.selectors import binding_list_for_person
 from payments.models import Payment
-from payments.notifications import notification_text
 from payments.receipts import receipt_pdf
 from payments.selectors import (
     expenditure_list_for_person,
-    notification_list_for_person,
-    notification_unread_count,
     payment_get_for_person,
     payment_list_for_person,
     premium_due_for,
 )
 from payments.services import (
     Actor,
-    notifications_mark_read,
     payment_create_for_self,
     payments_create_for_relatives,
 )
@@ -329,56 +325,3 @@ class ExpenditureListApi(APIView):
             for line in page
         ]
         return paginator.get_paginated_response(self.OutputSerializer(rows, many=True).data)
-
-
-class NotificationListApi(APIView):
-    permission_classes = [IsInsuree]
-
-    class OutputSerializer(serializers.Serializer):
-        id = serializers.IntegerField()
-        kind = serializers.CharField()
-        message = serializers.CharField()
-        payment_id = serializers.IntegerField()
-        created_at = serializers.DateTimeField()
-        read = serializers.BooleanField()
-
-    @extend_schema(
-        responses={
-            200: paginated(
-                "NotificationPage", OutputSerializer(many=True), unread=serializers.IntegerField()
-            ),
-            **error_responses(401, 403),
-        }
-    )
-    def get(self, request):
-        person = person_of(request.user)
-        paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(notification_list_for_person(person=person), request, self)
-        rows = [
-            {
-                "id": n.pk,
-                "kind": n.kind,
-                "message": notification_text(n),
-                "payment_id": n.payment_id,
-                "created_at": n.created_at,
-                "read": n.read_at is not None,
-            }
-            for n in page
-        ]
-        response = paginator.get_paginated_response(self.OutputSerializer(rows, many=True).data)
-        response.data["unread"] = notification_unread_count(person=person)
-        return response
-
-
-class NotificationReadApi(APIView):
-    permission_classes = [IsInsuree]
-
-    @extend_schema(
-        request=None,
-        responses={
-            200: inline_serializer("MarkedRead", {"marked": serializers.IntegerField()}),
-            **error_responses(401, 403),
-        },
-    )
-    def post(self, request):
-        return Response({"marked": notifications_mark_read(person_id=person_of(request.user).pk)})

@@ -1,21 +1,66 @@
 import uuid
+from collections.abc import Iterable, Sequence
+from typing import cast
 
 from django import forms
-from django.utils import timezone
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from common.forms import AccessibleForm
+from common.masking import mask_id_number
+from insurees.models import Person, PremiumRate
+from mutual_aid.models import Binding
+from mutual_aid.relations import relation_seen_by
+
+YEAR_DIGITS = 4
 
 
-def year_choices():
-    this_year = timezone.localdate().year
-    return [(year, str(year)) for year in (this_year + 1, this_year)]
+def year_choices(rates: Iterable[PremiumRate]) -> list[tuple[int, str]]:
+    """The years these open rates make payable, latest first; each with its deadline when the
+    regions concerned agree on one."""
+    ends: dict[int, set] = {}
+    for rate in rates:
+        ends.setdefault(rate.year, set()).add(rate.collection_end)
+    return [
+        (
+            year,
+            str(_("%(year)s (pay by %(end)s)") % {"year": year, "end": next(iter(days)).isoformat()})
+            if len(days) == 1
+            else str(year),
+        )
+        for year, days in sorted(ends.items(), reverse=True)
+    ]
+
+
+class OpenYearField(forms.TypedChoiceField):
+    """Only the years whose collection period is open today; any other year is refused by name."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Year"))
+        super().__init__(coerce=int, **kwargs)
+
+    def validate(self, value):
+        if value in self.empty_values:
+            raise ValidationError(self.error_messages["required"], code="required")
+        if not self.valid_value(value):
+            text = str(value)
+            if len(text) == YEAR_DIGITS and text.isdigit():
+                raise ValidationError(
+                    _("The %(year)s premium cannot be paid now: its collection period is not open."),
+                    code="closed_year",
+                    params={"year": text},
+                )
+            raise ValidationError(_("Please choose a valid year."), code="invalid_choice")
 
 
 class IdempotentForm(AccessibleForm):
-    """Each rendering carries a fresh key; a double click or a reload re-sends the same one."""
+    """The key is made when the choice is first shown and travels with it to the check page, so a
+    double click or a reload of any step pays once."""
 
-    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=255)
+    # It names the check and confirmation pages' URLs, so it stays within a URL slug.
+    idempotency_key = forms.RegexField(
+        widget=forms.HiddenInput, regex=r"^[A-Za-z0-9_-]{1,64}$", max_length=64
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -24,7 +69,7 @@ class IdempotentForm(AccessibleForm):
 
 
 class PayForm(IdempotentForm):
-    year = forms.TypedChoiceField(label=_("Year"), coerce=int, choices=year_choices)
+    year = OpenYearField()
     beneficiaries = forms.TypedMultipleChoiceField(
         label=_("Relatives"),
         coerce=int,
@@ -32,15 +77,46 @@ class PayForm(IdempotentForm):
         error_messages={"required": _("Choose at least one relative.")},
     )
 
-    def __init__(self, *args, bindings=(), **kwargs):
+    def __init__(
+        self,
+        *args,
+        bindings: Sequence[Binding] = (),
+        years: Sequence[tuple[int, str]] = (),
+        reader: Person,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
-        self.fields["beneficiaries"].choices = [
-            (b.beneficiary_id, f"{b.beneficiary.person.name}（{b.get_relation_display()}）") for b in bindings
-        ]
+        choices_set(self, "year", years)
+        choices_set(self, "beneficiaries", [(b.beneficiary_id, binding_label(b, reader)) for b in bindings])
 
 
 class SelfPayForm(IdempotentForm):
-    year = forms.TypedChoiceField(label=_("Year"), coerce=int, choices=year_choices)
+    year = OpenYearField()
+
+    def __init__(self, *args, years: Sequence[tuple[int, str]] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        choices_set(self, "year", years)
+
+
+class ConfirmForm(AccessibleForm):
+    """The check page's button carries the choice it shows: one changed since in another tab is
+    shown again rather than paid unseen."""
+
+    choice = forms.CharField(widget=forms.HiddenInput, max_length=2000)
+
+
+def choices_set(form: forms.Form, name: str, choices: Sequence[tuple[object, str]]) -> None:
+    cast(forms.ChoiceField, form.fields[name]).choices = choices
+
+
+def binding_label(binding: Binding, reader: Person) -> str:
+    """The other side of the binding, as the reader knows him: full name, relation from the reader's
+    side, the tail of the ID number to tell namesakes apart."""
+    other = binding.beneficiary if binding.authorizer.person_id == reader.pk else binding.authorizer
+    relation = relation_seen_by(
+        relation=binding.relation, reader_is_authorizer=binding.authorizer.person_id == reader.pk
+    )
+    return f"{other.person.name}（{relation.label}）{mask_id_number(other.person.id_number)}"
 
 
 class VerifyForm(AccessibleForm):

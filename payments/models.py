@@ -136,31 +136,3 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.topic} #{self.payment_id}"
-
-
-class Notification(models.Model):
-    """An in-app message to a person, e.g. each debit of his personal account."""
-
-    # Indexed as the first column of notification_person_time.
-    person = models.ForeignKey(
-        "insurees.Person", on_delete=models.CASCADE, related_name="notifications", db_index=False
-    )
-
-    class Kind(models.TextChoices):
-        DEBIT = "debit", _("Debit")
-        REFUND = "refund", _("Refund")
-
-    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
-    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="notifications")
-    # The message is rendered at reading time, in the reader's language, from these facts.
-    balance_after_fen = models.BigIntegerField(_("balance after (fen)"))
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("notification")
-        verbose_name_plural = _("notifications")
-        indexes = [models.Index(fields=["person", "-created_at"], name="notification_person_time")]
-
-    def __str__(self) -> str:
-        return f"{self.kind} #{self.payment_id}"

@@ -1,59 +1,142 @@
-"""Telling the authorizer about each debit: in-app rows (in the payment's transaction) and email."""
+"""The words of the notices about payments, refunds and unpaid premiums, to both sides.
+
+The facts are written with the change (pay.sql for a payment, payments.services for a refund and a
+reminder); the words come at reading time, in the reader's language (notices.rendering). A notice
+names the reader's relative in full: the authorizer typed that name himself, and a relative must be
+able to tell his payers apart.
+"""
 
 from __future__ import annotations
 
-import logging
+import datetime
+from collections.abc import Mapping
+from typing import Any
 
-from django.core.mail import send_mail
-from django.utils import translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from common.masking import mask_name
 from common.money import format_yuan
-from payments.models import Notification
+from mutual_aid.notices import relation_words
+from notices.models import NoticeKind
+from payments.models import PaymentChannel, RefundReason
 
-logger = logging.getLogger(__name__)
 
-
-def notification_text(notification: Notification) -> str:
-    """The message in the active language, from the facts stored with the notification."""
-    payment = notification.payment
-    facts = {
-        "relative": mask_name(payment.beneficiary.person.name),
-        "year": payment.year,
-        "amount": format_yuan(payment.amount_fen),
-        "balance": format_yuan(notification.balance_after_fen),
+def _words(facts: Mapping[str, Any]) -> dict[str, Any]:
+    words = {
+        "relation": relation_words(
+            relation=facts["relation"], reader_is_authorizer=facts["reader_is_authorizer"]
+        ),
+        "name": facts["relative_name"],
+        "year": facts["year"],
+        "amount": format_yuan(facts["amount_fen"]),
     }
-    if notification.kind == Notification.Kind.REFUND:
+    if "balance_after_fen" in facts:
+        words["balance"] = format_yuan(facts["balance_after_fen"])
+    if facts.get("reason"):
+        words["reason"] = RefundReason(facts["reason"]).label
+    return words
+
+
+def debit_text(facts: Mapping[str, Any]) -> str:
+    """To the authorizer whose personal account paid."""
+    words = _words(facts)
+    channel = facts.get("channel")
+    if channel == PaymentChannel.SELF:
         return (
             _(
-                "%(amount)s yuan for %(relative)s's %(year)s premium was refunded to your personal account. "
-                "Balance: %(balance)s yuan."
+                "Your %(relation)s %(name)s paid their %(year)s resident premium of %(amount)s yuan from "
+                "your personal account (the bound account with the highest balance pays). "
+                "Balance left: %(balance)s yuan."
             )
-            % facts
+            % words
+        )
+    if channel == PaymentChannel.COUNTER:
+        return (
+            _(
+                "At the service counter, your personal account paid %(amount)s yuan for the %(year)s "
+                "resident premium of your %(relation)s %(name)s. Balance left: %(balance)s yuan."
+            )
+            % words
         )
     return (
         _(
-            "Your personal account paid %(amount)s yuan for %(relative)s's %(year)s resident premium. "
-            "Balance left: %(balance)s yuan."
+            "Your personal account paid %(amount)s yuan for the %(year)s resident premium of your "
+            "%(relation)s %(name)s. Balance left: %(balance)s yuan."
         )
-        % facts
+        % words
     )
 
 
-def notification_email_send(*, notification_id: int) -> None:
-    """Runs after commit; a mail failure is logged and never undoes the payment nor reaches the payer."""
-    try:
-        notification = (
-            Notification.objects.select_related("person", "payment__beneficiary__person")
-            .filter(pk=notification_id)
-            .first()
+def premium_paid_text(facts: Mapping[str, Any]) -> str:
+    """To the relative whose premium was paid."""
+    words = _words(facts)
+    channel = facts.get("channel")
+    if channel == PaymentChannel.SELF:
+        return (
+            _(
+                "You paid your %(year)s resident premium of %(amount)s yuan from the personal account of "
+                "your %(relation)s %(name)s."
+            )
+            % words
         )
-        if notification is None or not notification.person.email:
-            return
-        with translation.override("zh-hans"):
-            subject = _("Personal account debit notice")
-            body = notification_text(notification)
-        send_mail(subject, body, None, [notification.person.email])
-    except Exception:
-        logger.exception("debit notice email failed for notification %s", notification_id)
+    if channel == PaymentChannel.COUNTER:
+        return (
+            _(
+                "At the service counter, your %(year)s resident premium of %(amount)s yuan was paid from "
+                "the personal account of your %(relation)s %(name)s."
+            )
+            % words
+        )
+    return (
+        _(
+            "Your %(year)s resident premium of %(amount)s yuan was paid from the personal account of your "
+            "%(relation)s %(name)s."
+        )
+        % words
+    )
+
+
+def refund_text(facts: Mapping[str, Any]) -> str:
+    """To the authorizer whose account the refund credits."""
+    return _(
+        "The %(amount)s yuan your personal account paid for the %(year)s resident premium of your "
+        "%(relation)s %(name)s was refunded to it. Reason: %(reason)s. Balance: %(balance)s yuan."
+    ) % _words(facts)
+
+
+def premium_refunded_text(facts: Mapping[str, Any]) -> str:
+    """To the relative whose cover the refund takes away."""
+    return _(
+        "Your %(year)s resident premium of %(amount)s yuan, paid from the personal account of your "
+        "%(relation)s %(name)s, was refunded to that account. Reason: %(reason)s. This payment no "
+        "longer covers you: unless your %(year)s premium has been paid another way, you are not "
+        "covered for %(year)s until it is paid again."
+    ) % _words(facts)
+
+
+def premium_reminder_text(facts: Mapping[str, Any]) -> str:
+    """To an authorizer whose bound relatives' premiums are unpaid as a collection period closes."""
+    relatives = ""
+    for relative in facts["relatives"]:
+        item = _("%(name)s (your %(relation)s)") % {
+            "name": relative["name"],
+            "relation": relation_words(relation=relative["relation"], reader_is_authorizer=True),
+        }
+        relatives = _("%(list)s, %(item)s") % {"list": relatives, "item": item} if relatives else item
+    return _(
+        "Reminder: the %(year)s resident premium is not paid yet for %(relatives)s. The collection "
+        "period ends on %(deadline)s; pay before then to keep them covered."
+    ) % {
+        "year": facts["year"],
+        "relatives": relatives,
+        "deadline": date_format(datetime.date.fromisoformat(facts["deadline"]), "DATE_FORMAT"),
+    }
+
+
+RENDERERS = {
+    NoticeKind.DEBIT: debit_text,
+    NoticeKind.PREMIUM_PAID: premium_paid_text,
+    NoticeKind.REFUND: refund_text,
+    NoticeKind.PREMIUM_REFUNDED: premium_refunded_text,
+    NoticeKind.PREMIUM_REMINDER: premium_reminder_text,
+}

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
@@ -9,10 +11,25 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import ApplicationError
-from insurees.models import Insuree, Person, PremiumRate
-from insurees.selectors import premium_rates_for
-from mutual_aid.models import Relation
-from payments.models import Notification, Payment, PaymentStatus
+from insurees.models import Insuree, InsureeStatus, Person, PremiumRate, Scheme
+from insurees.selectors import (
+    collection_open,
+    insuree_get,
+    no_premium_rate,
+    not_insured,
+    premium_rate_list,
+    premium_rate_next_opening,
+    premium_rates_for,
+)
+from ledger.selectors import account_balances_get
+from mutual_aid import errors as binding_errors
+from mutual_aid.models import Binding, BindingStatus, Relation
+from mutual_aid.selectors import authorizer_for, binding_list_for_person
+from payments import errors
+from payments.models import IdempotencyKey, Payment, PaymentStatus
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 def payment_list_for_person(*, person: Person) -> QuerySet[Payment]:
@@ -85,18 +102,6 @@ def premium_due_for(*, beneficiary: Insuree, years: list[int]) -> list[PremiumDu
     return [PremiumDue(year=year, rate=rates.get(year), payment=paid.get(year)) for year in years]
 
 
-def notification_list_for_person(*, person: Person) -> QuerySet[Notification]:
-    return (
-        Notification.objects.filter(person=person)
-        .select_related("payment__beneficiary__person")
-        .order_by("-created_at", "-pk")
-    )
-
-
-def notification_unread_count(*, person: Person) -> int:
-    return Notification.objects.filter(person=person, read_at__isnull=True).count()
-
-
 def premiums_due_for_many(*, beneficiaries: list[Insuree], years: list[int]) -> dict[int, list[PremiumDue]]:
     """premium_due_for over many residents in two queries: {insuree id: [due per year]}."""
     regions = {b.region_code for b in beneficiaries}
@@ -113,6 +118,237 @@ def premiums_due_for_many(*, beneficiaries: list[Insuree], years: list[int]) -> 
         ]
         for b in beneficiaries
     }
+
+
+@dataclass(frozen=True)
+class PremiumOverview:
+    """A resident's premiums as a reader can act on them: the years payable today (each with its
+    deadline), the next period to open if none is, and the closed years as history."""
+
+    open: list[PremiumDue] = field(default_factory=list)
+    next_rate: PremiumRate | None = None
+    history: list[PremiumDue] = field(default_factory=list)
+
+
+def premium_overview_for_many(
+    *, beneficiaries: list[Insuree], today: datetime.date, history_years: int = 2
+) -> dict[int, PremiumOverview]:
+    """{insuree id: overview} for many residents in two queries; `history_years` closed years each."""
+    rates = premium_rate_list(region_codes={b.region_code for b in beneficiaries})
+    paid = {
+        (p.beneficiary_id, p.year): p
+        for p in Payment.objects.filter(
+            beneficiary__in=beneficiaries, year__in={r.year for r in rates}, status=PaymentStatus.SETTLED
+        )
+    }
+    overviews = {}
+    for beneficiary in beneficiaries:
+        own = [rate for rate in rates if rate.region_code == beneficiary.region_code]
+
+        def due(rate: PremiumRate, beneficiary: Insuree = beneficiary) -> PremiumDue:
+            return PremiumDue(year=rate.year, rate=rate, payment=paid.get((beneficiary.pk, rate.year)))
+
+        closed = sorted((r for r in own if r.collection_end < today), key=lambda r: r.year, reverse=True)
+        overviews[beneficiary.pk] = PremiumOverview(
+            open=[due(rate) for rate in own if collection_open(rate, today)],
+            next_rate=premium_rate_next_opening(rates=own, today=today),
+            history=[due(rate) for rate in closed[:history_years]],
+        )
+    return overviews
+
+
+# Previews: what a payment would do, read before it is made. Each refuses as payments_pay would
+# (payments/migrations/sql/pay.sql), with the same codes and messages in the same order, so a refusal
+# is shown where the choice is made. The payment itself judges everything again under its locks.
+
+
+@dataclass(frozen=True)
+class PremiumLine:
+    """One premium a payment would settle: whose, for which year, how much, through which binding."""
+
+    beneficiary: Insuree
+    binding: Binding
+    year: int
+    amount_fen: int
+    collection_end: datetime.date
+
+    @property
+    def kind_label(self) -> str:
+        return str(Scheme.RESIDENT.label)
+
+
+@dataclass(frozen=True)
+class RelativesPaymentPreview:
+    """An authorizer paying bound relatives from his own account."""
+
+    authorizer: Insuree
+    year: int
+    lines: list[PremiumLine]
+    balance_before_fen: int
+
+    @property
+    def total_fen(self) -> int:
+        return sum(line.amount_fen for line in self.lines)
+
+    @property
+    def balance_after_fen(self) -> int:
+        return self.balance_before_fen - self.total_fen
+
+
+@dataclass(frozen=True)
+class SelfPaymentPreview:
+    """A relative paying his own premium: the account the rule picks now (it picks again when paying).
+    The payer's balance is for staff only; the relative is never shown it."""
+
+    beneficiary: Insuree
+    year: int
+    line: PremiumLine  # its binding is the chosen payer's
+    payer_balance_fen: int
+
+    @property
+    def payer(self) -> Insuree:
+        return self.line.binding.authorizer
+
+    @property
+    def total_fen(self) -> int:
+        return self.line.amount_fen
+
+    @property
+    def payer_balance_after_fen(self) -> int:
+        return self.payer_balance_fen - self.total_fen
+
+
+def payment_preview_for_relatives(
+    *, authorizer: Person, beneficiaries: Sequence[Insuree], year: int
+) -> RelativesPaymentPreview:
+    """What payments_create_for_relatives would pay now, or the ApplicationError it would raise."""
+    payer = authorizer_for(person=authorizer)
+    _check_year(year)
+    if not beneficiaries or len({b.pk for b in beneficiaries}) != len(beneficiaries):
+        raise errors.relatives_not_distinct()
+    bindings = {
+        b.beneficiary_id: b
+        for b in binding_list_for_person(person=authorizer)
+        if b.authorizer_id == payer.pk and b.status == BindingStatus.ACTIVE
+    }
+    # The relatives as the bindings just read them; judged in the payment's lock order, by key.
+    current = [bindings[b.pk].beneficiary if b.pk in bindings else b for b in beneficiaries]
+    for beneficiary in sorted(current, key=lambda b: b.pk):
+        _check_beneficiary(beneficiary)
+    rates = premium_rates_for(region_codes={b.region_code for b in current}, years=[year])
+    paid = _paid_beneficiary_ids(beneficiaries=current, year=year)
+    lines = []
+    for beneficiary in current:
+        binding = bindings.get(beneficiary.pk)
+        if binding is None:
+            raise binding_errors.binding_not_found()
+        rate = _payable_rate(
+            rates.get((beneficiary.region_code, year)), year=year, beneficiary=beneficiary, paid=paid
+        )
+        lines.append(_line(beneficiary, binding, rate))
+    if payer.account_id is None:
+        raise binding_errors.authorizer_not_employee()
+    balance = account_balances_get(account_ids=[payer.account_id]).get(payer.account_id, 0)
+    preview = RelativesPaymentPreview(authorizer=payer, year=year, lines=lines, balance_before_fen=balance)
+    if preview.balance_after_fen < 0:
+        raise errors.insufficient_balance(preview.total_fen)
+    return preview
+
+
+def payment_preview_for_self(*, beneficiary: Person, year: int) -> SelfPaymentPreview:
+    """What payment_create_for_self would pay now and from whose account, or the ApplicationError it
+    would raise: the richest account among the active, unpaused bindings with an active authorizer,
+    ties to the oldest binding, as payments_settle picks it."""
+    resident = insuree_get(person=beneficiary, scheme=Scheme.RESIDENT)
+    if resident is None:
+        raise not_insured(Scheme.RESIDENT)
+    _check_year(year)
+    _check_beneficiary(resident)
+    rate = premium_rates_for(region_codes={resident.region_code}, years=[year]).get(
+        (resident.region_code, year)
+    )
+    paid = _paid_beneficiary_ids(beneficiaries=[resident], year=year)
+    # {binding: its authorizer's account}, for the bindings that may pay a self-payment.
+    candidates = {
+        b: b.authorizer.account_id
+        for b in binding_list_for_person(person=beneficiary)
+        if b.beneficiary_id == resident.pk
+        and b.status == BindingStatus.ACTIVE
+        and not b.self_pay_paused
+        and b.authorizer.status == InsureeStatus.ACTIVE
+        and b.authorizer.account_id is not None
+    }
+    # The premium is judged before the accounts, as the payment does: already paid says so first.
+    rate = _payable_rate(rate, year=year, beneficiary=resident, paid=paid)
+    if not candidates:
+        raise binding_errors.binding_not_found()
+    balances = account_balances_get(account_ids=[a for a in candidates.values() if a is not None])
+
+    def balance(binding: Binding) -> int:
+        return balances.get(candidates[binding] or 0, 0)
+
+    chosen = min(candidates, key=lambda b: (-balance(b), b.created_at, b.pk))
+    preview = SelfPaymentPreview(
+        beneficiary=resident, year=year, line=_line(resident, chosen, rate), payer_balance_fen=balance(chosen)
+    )
+    if preview.payer_balance_after_fen < 0:
+        raise errors.no_authorizer_can_pay(preview.total_fen)
+    return preview
+
+
+def payment_list_for_idempotency_key(*, user: User, key: str) -> list[Payment]:
+    """The payments one paying request made under its key: its confirmation, for the key's user only."""
+    made = IdempotencyKey.payments.through.objects.filter(
+        idempotencykey__user=user, idempotencykey__key=key
+    ).values("payment_id")
+    return list(
+        Payment.objects.filter(pk__in=made)
+        .select_related("beneficiary__person", "authorizer__person")
+        .order_by("pk")
+    )
+
+
+def _check_year(year: int) -> None:
+    if isinstance(year, bool) or not isinstance(year, int) or not 2000 <= year <= 2100:
+        raise errors.invalid_year()
+
+
+def _check_beneficiary(beneficiary: Insuree) -> None:
+    if beneficiary.scheme != Scheme.RESIDENT:
+        raise binding_errors.beneficiary_not_resident()
+    if beneficiary.status != InsureeStatus.ACTIVE:
+        raise binding_errors.beneficiary_not_active()
+
+
+def _paid_beneficiary_ids(*, beneficiaries: Sequence[Insuree], year: int) -> set[int]:
+    return set(
+        Payment.objects.filter(
+            beneficiary__in=beneficiaries, year=year, status=PaymentStatus.SETTLED
+        ).values_list("beneficiary_id", flat=True)
+    )
+
+
+def _payable_rate(
+    rate: PremiumRate | None, *, year: int, beneficiary: Insuree, paid: set[int]
+) -> PremiumRate:
+    """The year's rate, if a premium is due on it today; else the refusal the payment would raise."""
+    if rate is None:
+        raise no_premium_rate()
+    if not collection_open(rate, timezone.localdate()):
+        raise errors.outside_collection_period(year, rate.collection_start, rate.collection_end)
+    if beneficiary.pk in paid:
+        raise errors.already_paid(year)
+    return rate
+
+
+def _line(beneficiary: Insuree, binding: Binding, rate: PremiumRate) -> PremiumLine:
+    return PremiumLine(
+        beneficiary=beneficiary,
+        binding=binding,
+        year=rate.year,
+        amount_fen=rate.amount_fen,
+        collection_end=rate.collection_end,
+    )
 
 
 def payment_verify(*, reference: str, code: str) -> Payment | None:
@@ -133,9 +369,10 @@ def payment_get(*, payment_id: int) -> Payment | None:
     )
 
 
-def payment_latest_year() -> int | None:
-    """The latest coverage year anyone has paid for, or None before the first payment."""
-    return Payment.objects.order_by("-year").values_list("year", flat=True).first()
+def payment_latest_year(*, payments: QuerySet[Payment] | None = None) -> int | None:
+    """The latest coverage year among the payments (all of them by default), or None if there is none."""
+    payments = Payment.objects.all() if payments is None else payments
+    return payments.order_by("-year").values_list("year", flat=True).first()
 
 
 def payment_list_for_review(
@@ -186,13 +423,22 @@ def payment_review_rows(*, payments: QuerySet[Payment]) -> QuerySet[Payment, tup
 
 
 def payment_review_totals(*, payments: QuerySet[Payment]) -> dict:
-    """How many payments, and the people and amount settled among them."""
-    settled = payments.filter(status=PaymentStatus.SETTLED)
-    totals = settled.aggregate(amount_fen=Sum("amount_fen"), people=Count("beneficiary", distinct=True))
+    """The review's one definition of paid: a settled payment. The payments, residents and amount
+    paid count settled payments only; the refunded ones are counted apart, never as paid."""
+    settled, refunded = Q(status=PaymentStatus.SETTLED), Q(status=PaymentStatus.REFUNDED)
+    totals = payments.order_by().aggregate(
+        payments=Count("pk", filter=settled),
+        people=Count("beneficiary", distinct=True, filter=settled),
+        settled_fen=Sum("amount_fen", filter=settled, default=0),  # not named after the column
+        refunded_payments=Count("pk", filter=refunded),
+        refunded_fen=Sum("amount_fen", filter=refunded, default=0),
+    )
     return {
-        "payments": payments.count(),
-        "people": totals["people"] or 0,
-        "amount_fen": totals["amount_fen"] or 0,
+        "payments": totals["payments"],
+        "people": totals["people"],
+        "amount_fen": totals["settled_fen"],
+        "refunded_payments": totals["refunded_payments"],
+        "refunded_amount_fen": totals["refunded_fen"],
     }
 
 
@@ -217,10 +463,12 @@ def payment_review_charts(*, payments: QuerySet[Payment]) -> dict:
     }
 
 
-def payment_stats(*, year: int) -> dict:
+def payment_stats(*, year: int, payments: QuerySet[Payment] | None = None) -> dict:
     """Like the bureau publishes: residents paid through relatives' accounts, and how much, for one
-    coverage year, in all and by region, relation and channel."""
-    settled = Payment.objects.filter(year=year, status=PaymentStatus.SETTLED).order_by()
+    coverage year, in all and by region, relation and channel; among `payments` (the review's
+    filtered set) or all of them. Paid means settled, as in payment_review_totals."""
+    payments = Payment.objects.all() if payments is None else payments
+    settled = payments.filter(year=year, status=PaymentStatus.SETTLED).order_by()
 
     def grouped(key: str) -> list[dict]:
         return [

@@ -35,3 +35,11 @@ def outbox_relay_task() -> int:
     from payments.outbox.consumer import outbox_relay
 
     return outbox_relay(grace=RELAY_GRACE)
+
+
+@shared_task(ignore_result=True)
+def premium_reminders_task() -> int:
+    """Daily: reminds authorizers of unpaid bound relatives before a collection period closes."""
+    from payments.services.reminders import premium_reminders_send
+
+    return premium_reminders_send()

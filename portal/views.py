@@ -1,13 +1,15 @@
-"""The home page: each reader's insurances, bindings and premiums due, from the apps that own them."""
+"""The home page: each reader's insurances, bindings and premiums, from the apps that own them."""
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from common.permissions import staff_landing
+from insurees.models import Scheme
 from insurees.selectors import insurances_of
 from mutual_aid.models import BindingStatus
 from mutual_aid.selectors import binding_list_for_person
-from payments.selectors import premiums_due_for_many
+from payments.selectors import PremiumOverview, premium_overview_for_many
 from portal.context_processors import staff_pages_exist
 
 
@@ -15,29 +17,34 @@ from portal.context_processors import staff_pages_exist
 def home_view(request):
     person = getattr(request.user, "person", None)
     if person is None:
-        # Staff accounts have no person: their workspace is the counter or the admin.
-        return (
-            redirect("staff:home")
-            if staff_pages_exist() and request.user.groups.exists()
-            else redirect("admin:index")
-        )
-    this_year = timezone.localdate().year
-    years = [this_year, this_year + 1]
+        # Staff accounts have no person: each lands on the page its role may use.
+        return redirect(staff_landing(request.user) if staff_pages_exist() else "admin:index")
+    insurances = insurances_of(person=person)
+    schemes = {insuree.scheme for insuree in insurances}
     bindings = list(binding_list_for_person(person=person))
     given = [b for b in bindings if b.authorizer.person_id == person.pk]
     received = [b for b in bindings if b.beneficiary.person_id == person.pk]
     active_beneficiaries = [b.beneficiary for b in given if b.status == BindingStatus.ACTIVE]
     own_resident = [b.beneficiary for b in received[:1]]
-    dues = premiums_due_for_many(beneficiaries=active_beneficiaries + own_resident, years=years)
+    # Only the years open today are shown as due, each with its deadline; closed years are history.
+    overviews = premium_overview_for_many(
+        beneficiaries=active_beneficiaries + own_resident, today=timezone.localdate()
+    )
+    own = overviews.get(own_resident[0].pk, PremiumOverview()) if own_resident else None
     return render(
         request,
         "portal/home.html",
         {
             "person": person,
-            "insurances": insurances_of(person=person),
-            "given": [(b, dues.get(b.beneficiary_id, [])) for b in given],
+            "insurances": insurances,
+            "is_employee": Scheme.EMPLOYEE in schemes,
+            "is_resident": Scheme.RESIDENT in schemes,
+            "given": [(b, overviews.get(b.beneficiary_id)) for b in given],
             "received": received,
-            "own_dues": dues.get(own_resident[0].pk, []) if own_resident else [],
-            "years": years,
+            "own": own,
+            # Offered only while an open year is unpaid and some bound account may pay it.
+            "can_pay_self": own is not None
+            and any(not due.paid for due in own.open)
+            and any(b.status == BindingStatus.ACTIVE for b in received),
         },
     )

@@ -1,6 +1,7 @@
 import csv
 import datetime
 import io
+from collections.abc import Callable
 from contextlib import closing
 
 from django.conf import settings
@@ -16,6 +17,7 @@ from rest_framework.views import APIView
 
 from common.api_fields import IdNumberField, YearField, error_responses, idempotency_key_from, paginated, yuan
 from common.errors import ApplicationError
+from common.masking import mask_name
 from common.permissions import IsAuditor, IsCounterStaff, IsCounterSupervisor
 from mutual_aid.models import Relation
 from payments.apis import PaymentOutputSerializer
@@ -41,6 +43,12 @@ def counter_of(request) -> str:
     return request.META.get(settings.GONGJI_COUNTER_HEADER, "")[:32]
 
 
+# Every counter action is recorded with its counter: without one it is refused (invalid_input).
+COUNTER_PARAMETER = OpenApiParameter(
+    "X-Counter-Id", str, OpenApiParameter.HEADER, required=True, description="the service counter's number"
+)
+
+
 class StaffPersonApi(APIView):
     """The person, unmasked, with insurances, bindings, enrollments and payments (the lookup is logged)."""
 
@@ -53,6 +61,7 @@ class StaffPersonApi(APIView):
     # number is sensitive personal information, PIPL art. 28); and every lookup writes an audit record.
     @extend_schema(
         request=LookupSerializer,
+        parameters=[COUNTER_PARAMETER],
         responses={200: OpenApiResponse(description="the person"), **error_responses(400, 401, 403, 404)},
     )
     def post(self, request):
@@ -115,6 +124,7 @@ class StaffBindingCreateApi(APIView):
 
     @extend_schema(
         request=InputSerializer,
+        parameters=[COUNTER_PARAMETER],
         responses={
             201: OpenApiResponse(description="the binding"),
             **error_responses(400, 401, 403, 409, 422),
@@ -147,7 +157,10 @@ class StaffPaymentCreateApi(APIView):
 
     @extend_schema(
         request=InputSerializer,
-        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=True)],
+        parameters=[
+            OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=True),
+            COUNTER_PARAMETER,
+        ],
         responses={201: PaymentOutputSerializer, **error_responses(400, 401, 403, 404, 409, 422)},
     )
     def post(self, request):
@@ -172,6 +185,7 @@ class StaffPaymentRefundApi(APIView):
 
     @extend_schema(
         request=InputSerializer,
+        parameters=[COUNTER_PARAMETER],
         responses={200: PaymentOutputSerializer, **error_responses(400, 401, 403, 404, 422)},
     )
     def post(self, request, payment_id: int):
@@ -196,6 +210,11 @@ class ReviewFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=PaymentStatus.choices, required=False)
     date_from = serializers.DateField(required=False)
     date_to = serializers.DateField(required=False)
+
+    def validate(self, attrs):
+        if attrs.get("date_from") and attrs.get("date_to") and attrs["date_from"] > attrs["date_to"]:
+            raise serializers.ValidationError({"from": _("The start date is after the end date.")})
+        return attrs
 
     @classmethod
     def filters_from(cls, request) -> dict:
@@ -243,12 +262,15 @@ class ExpenditureReviewApi(APIView):
             200: paginated(
                 "ExpenditureReviewPage",
                 ReviewRowSerializer,
+                # Paid means settled: refunded payments are counted apart, never as paid.
                 totals=inline_serializer(
                     "ReviewTotals",
                     {
                         "payments": serializers.IntegerField(),
                         "people": serializers.IntegerField(),
                         "amount": serializers.CharField(),
+                        "refunded_payments": serializers.IntegerField(),
+                        "refunded_amount": serializers.CharField(),
                     },
                 ),
             ),
@@ -265,6 +287,8 @@ class ExpenditureReviewApi(APIView):
             "payments": totals["payments"],
             "people": totals["people"],
             "amount": yuan(totals["amount_fen"]),
+            "refunded_payments": totals["refunded_payments"],
+            "refunded_amount": yuan(totals["refunded_amount_fen"]),
         }
         return response
 
@@ -272,39 +296,87 @@ class ExpenditureReviewApi(APIView):
 CSV_CHUNK_ROWS = 2000
 
 
-def review_csv_response(payments: QuerySet[Payment]) -> StreamingHttpResponse:
+def _yuan_text(amount_fen: int) -> str:
+    return f"{amount_fen // 100}.{amount_fen % 100:02d}"
+
+
+def _api_csv(local_zone: datetime.tzinfo) -> tuple[list[str], Callable[[tuple], tuple]]:
+    """The API's documented CSV: column names, codes, ISO times and full names."""
+
+    def row(values: tuple) -> tuple:
+        reference, created_at, *middle, amount_fen, beneficiary, authorizer = values
+        local = created_at.astimezone(local_zone).isoformat()
+        return (reference, local, *middle, _yuan_text(amount_fen), beneficiary, authorizer)
+
+    return list(REVIEW_COLUMNS), row
+
+
+def _page_csv(local_zone: datetime.tzinfo) -> tuple[list[str], Callable[[tuple], tuple]]:
+    """The review page's CSV: its headings and labels in the request's language, resolved now (the
+    rows are written after the view has returned), and the names masked as the page masks them."""
+    header = [
+        _("Reference"),
+        _("Time"),
+        _("Coverage year"),
+        _("Region"),
+        _("Channel"),
+        _("Relation"),
+        _("Status"),
+        _("Amount (yuan)"),
+        _("Insured relative"),
+        _("Paid from the account of"),
+    ]
+    labels = {
+        **{("channel", value): str(label) for value, label in PaymentChannel.choices},
+        **{("relation", value): str(label) for value, label in Relation.choices},
+        **{("status", value): str(label) for value, label in PaymentStatus.choices},
+    }
+
+    def row(values: tuple) -> tuple:
+        reference, created_at, year, region, *coded, amount_fen, beneficiary, authorizer = values
+        channel, relation, status = (
+            labels.get((name, code), code)
+            for name, code in zip(("channel", "relation", "status"), coded, strict=True)
+        )
+        return (
+            reference,
+            created_at.astimezone(local_zone).strftime("%Y-%m-%d %H:%M:%S"),
+            year,
+            region,
+            channel,
+            relation,
+            status,
+            _yuan_text(amount_fen),
+            mask_name(beneficiary),
+            mask_name(authorizer),
+        )
+
+    return header, row
+
+
+def review_csv_response(payments: QuerySet[Payment], *, for_page: bool = False) -> StreamingHttpResponse:
     """Streams exactly what is filtered, block by block: memory stays flat however many rows there are.
 
     Plain tuples in the CSV's column order, no model instances, so the export costs little more
-    than the rows' own text; the server writes a block of rows per socket write, not a row.
+    than the rows' own text; the server writes a block of rows per socket write, not a row. The API
+    writes its documented columns; the page (`for_page`) writes what the page shows.
     """
     columns = payment_review_rows(payments=payments)
     local_zone = timezone.get_current_timezone()
+    header, row = (_page_csv if for_page else _api_csv)(local_zone)
 
     def rows():
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         buffer.write("\ufeff")  # a BOM so spreadsheet programs read the Chinese names as UTF-8
-        writer.writerow(CSV_HEADER)
+        writer.writerow(header)
         yield buffer.getvalue()  # the header at once, before the query's first rows
         buffer.seek(0)
         buffer.truncate()
         # Closed with the response: a download broken off puts the planner's setting back at once.
         with closing(rows_streamed(columns, chunk_size=CSV_CHUNK_ROWS)) as streamed:
-            for count, (reference, created_at, *middle, amount_fen, beneficiary, authorizer) in enumerate(
-                streamed, start=1
-            ):
-                local = created_at.astimezone(local_zone).isoformat()
-                writer.writerow(
-                    (
-                        reference,
-                        local,
-                        *middle,
-                        f"{amount_fen // 100}.{amount_fen % 100:02d}",
-                        beneficiary,
-                        authorizer,
-                    )
-                )
+            for count, values in enumerate(streamed, start=1):
+                writer.writerow(row(values))
                 if count % CSV_CHUNK_ROWS == 0:
                     yield buffer.getvalue()
                     buffer.seek(0)

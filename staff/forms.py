@@ -1,12 +1,16 @@
-import uuid
+from dataclasses import dataclass
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.forms import AccessibleForm, IdNumberFormField
+from insurees.models import Insuree, Person, Scheme
+from insurees.selectors import collection_open, insuree_get, premium_rate_list, premium_rate_next_opening
 from mutual_aid.forms import OTHER_RELATION
-from mutual_aid.models import Relation
-from payments.forms import year_choices
+from mutual_aid.models import Binding, BindingStatus, Relation
+from mutual_aid.selectors import binding_list_for_person
+from payments.forms import IdempotentForm, OpenYearField, binding_label, choices_set, year_choices
 from payments.models import PaymentChannel, PaymentStatus, RefundReason
 
 
@@ -36,23 +40,94 @@ class CounterBindingForm(AccessibleForm):
     )
 
 
-class CounterPaymentForm(AccessibleForm):
-    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=255)
-    beneficiary_id_number = IdNumberFormField(label=_("Insured relative's ID number"))
-    year = forms.TypedChoiceField(label=_("Year"), coerce=int, choices=year_choices)
-    by_rule = forms.BooleanField(
-        label=_("Let the rule choose the account (the richest bound account)"), required=False
-    )
+@dataclass(frozen=True)
+class CounterPayee:
+    """Someone whose premium the applicant on screen may pay: himself, by the self-payment rule, or
+    a relative bound to him, from his own personal account (binding set)."""
 
-    def __init__(self, *args, **kwargs):
+    value: str
+    beneficiary: Insuree
+    binding: Binding | None
+
+
+SELF_PAYEE = "self"
+
+
+class CounterPaymentForm(IdempotentForm):
+    """Whose premium and which open year: the applicant on screen chooses from his own people, so no
+    ID number is typed again, and the account follows from the choice."""
+
+    payee = forms.ChoiceField(
+        label=_("Whose premium"),
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose whose premium to pay.")},
+    )
+    year = OpenYearField()
+
+    def __init__(self, *args, person: Person, **kwargs):
         super().__init__(*args, **kwargs)
-        if not self.is_bound:
-            self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
+        self.payees = counter_payees(person=person)
+        choices_set(self, "payee", [(p.value, _payee_label(p, person)) for p in self.payees])
+        if len(self.payees) == 1:
+            self.initial.setdefault("payee", self.payees[0].value)
+        rates = premium_rate_list(region_codes={p.beneficiary.region_code for p in self.payees})
+        today = timezone.localdate()
+        self.years = year_choices(r for r in rates if collection_open(r, today))
+        choices_set(self, "year", self.years)
+        self.next_rate = premium_rate_next_opening(rates=rates, today=today)
+
+    @property
+    def can_pay(self) -> bool:
+        return bool(self.payees and self.years)
+
+    def payee_for(self, value: str) -> CounterPayee | None:
+        return next((p for p in self.payees if p.value == value), None)
+
+
+def counter_payees(*, person: Person) -> list[CounterPayee]:
+    """The applicant himself if he is a resident with a binding to pay through, then his bound
+    relatives if he is an employee, the newest binding first."""
+    bindings = list(binding_list_for_person(person=person))
+    payees = []
+    resident = insuree_get(person=person, scheme=Scheme.RESIDENT)
+    if resident is not None and any(
+        b.beneficiary_id == resident.pk and b.status == BindingStatus.ACTIVE for b in bindings
+    ):
+        payees.append(CounterPayee(value=SELF_PAYEE, beneficiary=resident, binding=None))
+    payees += [
+        CounterPayee(value=f"relative-{b.beneficiary_id}", beneficiary=b.beneficiary, binding=b)
+        for b in bindings
+        if b.authorizer.person_id == person.pk and b.status == BindingStatus.ACTIVE
+    ]
+    return payees
+
+
+def _payee_label(payee: CounterPayee, person: Person) -> str:
+    if payee.binding is None:
+        return str(
+            _("%(name)s, the applicant himself: from the bound account with the highest balance")
+            % {"name": person.name}
+        )
+    return str(
+        _("%(relative)s: from the applicant's own personal account")
+        % {"relative": binding_label(payee.binding, person)}
+    )
 
 
 class RefundForm(AccessibleForm):
-    reason = forms.ChoiceField(label=_("Reason"), choices=RefundReason.choices)
-    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+    """Step 1 chooses a reason (none preselected: the supervisor states it), step 2 confirms it."""
+
+    reason = forms.ChoiceField(
+        label=_("Why is the premium refunded?"),
+        choices=RefundReason.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose the reason for the refund.")},
+    )
+    note = forms.CharField(
+        label=_("Note (optional)"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    # Set by the confirmation step's button: only then does the refund happen.
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
 class ReviewForm(AccessibleForm):
@@ -70,3 +145,19 @@ class ReviewForm(AccessibleForm):
     status = forms.ChoiceField(
         label=_("Status"), choices=[("", _("All")), *PaymentStatus.choices], required=False
     )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_from", _("The start date is after the end date."))
+        return data
+
+    @property
+    def filters(self) -> dict:
+        """The filters given, for payment_list_for_review; only for a valid form."""
+        return {name: value for name, value in self.cleaned_data.items() if value}
+
+
+class ReconciliationForm(AccessibleForm):
+    date = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))

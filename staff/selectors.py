@@ -17,6 +17,7 @@ from ledger.selectors import accounts_out_of_balance, entry_list_for_transaction
 from mutual_aid.selectors import binding_list_for_person
 from payments.models import Payment, PaymentStatus
 from payments.selectors import payment_list_created_between, payment_list_for_person
+from staff.models import ReconciliationRun
 
 
 def person_detail(*, person: Person) -> dict:
@@ -27,6 +28,11 @@ def person_detail(*, person: Person) -> dict:
         "enrollments": list(enrollment_list_for_person(person=person)),
         "payments": list(payment_list_for_person(person=person)[:50]),
     }
+
+
+def reconciliation_run_list(*, limit: int) -> list[ReconciliationRun]:
+    """The latest daily runs, newest first."""
+    return list(ReconciliationRun.objects.order_by("-date", "-pk")[:limit])
 
 
 def rows_streamed(queryset: QuerySet, *, chunk_size: int) -> Iterator[tuple]:

@@ -43,9 +43,20 @@ def audit_record_create(
     )
 
 
+def counter_id_check(counter_id: str) -> None:
+    """Every counter action is recorded with the counter it was done at: none is done without one."""
+    if not counter_id.strip():
+        raise ApplicationError(
+            "invalid_input",
+            _("Set your counter number first: every action at the counter is recorded with it."),
+            field="counter_id",
+        )
+
+
 @transaction.atomic
 def counter_person_lookup(*, operator: User, counter_id: str, id_number: str) -> Person:
     """Full personal data is shown only here, and every lookup is on record."""
+    counter_id_check(counter_id)
     person = person_get_by_id_number(id_number=id_number)
     if person is None:
         raise ApplicationError(
@@ -70,6 +81,7 @@ def counter_binding_create(
     paper_pledge_ref: str,
 ) -> Binding:
     """Binds for a walk-in applicant who signed the paper pledge in front of the clerk."""
+    counter_id_check(counter_id)
     if not paper_pledge_ref.strip():
         raise ApplicationError(
             "pledge_required", _("Enter the number of the signed paper pledge."), field="paper_pledge_ref"
@@ -112,6 +124,7 @@ def counter_payment_create(
     authorizer_id_number: str | None = None,
 ) -> Payment:
     """Pays for a named authorizer, or by the self-payment rule when none is named."""
+    counter_id_check(counter_id)
     beneficiary = insuree_get_by_id_number(id_number=beneficiary_id_number, scheme=Scheme.RESIDENT)
 
     def record(payments: Sequence[Payment]) -> None:
@@ -155,6 +168,8 @@ def counter_payment_create(
 def counter_payment_refund(
     *, operator: User, counter_id: str, payment: Payment, reason: str, note: str
 ) -> Payment:
+    counter_id_check(counter_id)
+
     def record(refunded: Payment) -> None:
         audit_record_create(
             operator=operator,

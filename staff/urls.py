@@ -1,6 +1,6 @@
 from django.urls import path
 
-from staff.views import counter, paying, review
+from staff.views import access, counter, paying, review
 
 app_name = "staff"
 
@@ -9,7 +9,11 @@ urlpatterns = [
     path("person/", counter.person_view, name="person"),
     path("person/bind/", counter.bind_view, name="bind"),
     path("person/pay/", paying.pay_view, name="pay"),
+    path("person/pay/check/<slug:key>/", paying.pay_check_view, name="pay-check"),
+    path("person/pay/done/<slug:key>/", paying.pay_done_view, name="pay-done"),
     path("payments/<int:payment_id>/refund/", counter.refund_view, name="refund"),
     path("payments/<int:payment_id>/receipt.pdf", counter.receipt_view, name="receipt"),
     path("review/", review.review_view, name="review"),
+    path("reconciliation/", review.reconciliation_view, name="reconciliation"),
+    path("no-role/", access.no_role_view, name="no-role"),
 ]

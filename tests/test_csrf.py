@@ -31,6 +31,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
+from payments.drafts import SESSION_DRAFTS, draft_digest
 from payments.services import Actor
 from staff.views.access import SESSION_COUNTER, SESSION_PERSON
 from tests.factories import (
@@ -116,12 +117,45 @@ def client_as(world: World, who: str) -> Client:
     if who == "anonymous":
         return client
     client.force_login(world.people[who])
+    session = client.session
     if who in ("clerk", "supervisor"):
-        session = client.session
         session[SESSION_PERSON] = world.paid.authorizer.person_id
         session[SESSION_COUNTER] = "DL-07"
-        session.save()
+    # A journey chosen on step 1, so that its check page shows the form that confirms it.
+    session[SESSION_DRAFTS] = {key: draft for key, (owner, draft) in drafts(world).items() if owner == who}
+    session.save()
     return client
+
+
+def drafts(w: World) -> dict[str, tuple[str, dict]]:
+    """{idempotency key: (who, the choice kept between the pay pages' steps)}."""
+    return {
+        "csrf-check": (
+            "employee",
+            {"kind": "relatives", "year": w.year, "beneficiaries": [w.unpaid.beneficiary_id]},
+        ),
+        "csrf-self-check": ("resident", {"kind": "self", "year": w.year}),
+        "csrf-counter-check": (
+            "clerk",
+            {
+                "kind": "counter",
+                "person": w.paid.authorizer.person_id,
+                "payee": f"relative-{w.unpaid.beneficiary_id}",
+                "year": w.year,
+            },
+        ),
+    }
+
+
+def confirm_entry(name: str, who: str, key: str) -> Entry:
+    """A check page's "Confirm and pay": its own page shows the form."""
+    return Entry(
+        name,
+        who,
+        lambda w: reverse(name, kwargs={"key": key}),
+        lambda w: {"choice": draft_digest(drafts(w)[key][1])},
+        kwargs=lambda w: {"key": key},
+    )
 
 
 def database_state() -> dict[str, list[dict]]:
@@ -216,12 +250,14 @@ TABLE: dict[str, Entry] = {
         lambda w: reverse("pay"),
         lambda w: {"year": w.year, "beneficiaries": [w.unpaid.beneficiary_id], "idempotency_key": "csrf-pay"},
     ),
+    "pay/check/<slug:key>/": confirm_entry("pay-check", "employee", "csrf-check"),
     "pay/mine/": Entry(
         "pay-self",
         "resident",
         lambda w: reverse("pay-self"),
         lambda w: {"year": w.year, "idempotency_key": "csrf-pay-self"},
     ),
+    "pay/mine/check/<slug:key>/": confirm_entry("pay-self-check", "resident", "csrf-self-check"),
     "notifications/read/": Entry(
         "notifications-read", "employee", lambda w: reverse("notifications"), lambda w: {}
     ),
@@ -248,16 +284,18 @@ TABLE: dict[str, Entry] = {
         "clerk",
         lambda w: reverse("staff:person"),
         lambda w: {
-            "beneficiary_id_number": w.unpaid.beneficiary.person.id_number,
+            "payee": f"relative-{w.unpaid.beneficiary_id}",
             "year": w.year,
             "idempotency_key": "csrf-counter-pay",
         },
     ),
+    "staff/person/pay/check/<slug:key>/": confirm_entry("staff:pay-check", "clerk", "csrf-counter-check"),
     "staff/payments/<int:payment_id>/refund/": Entry(
         "staff:refund",
         "supervisor",
-        lambda w: reverse("staff:person"),
-        lambda w: {"reason": "paid_twice", "note": "csrf test"},
+        # The refund's own page shows the form; the body is its confirmation step's, which refunds.
+        lambda w: reverse("staff:refund", kwargs={"payment_id": w.payment.pk}),
+        lambda w: {"reason": "paid_twice", "note": "csrf test", "confirmed": "1"},
         kwargs=lambda w: {"payment_id": w.payment.pk},
     ),
 }
@@ -268,6 +306,8 @@ GET_ONLY = {
     "",
     "bindings/<int:binding_id>/",
     "payments/<int:payment_id>/",
+    "pay/done/<slug:key>/",
+    "staff/person/pay/done/<slug:key>/",
     "payments/<int:payment_id>/receipt.pdf",
     "records/",
     "notifications/",
@@ -275,6 +315,8 @@ GET_ONLY = {
     "staff/person/",
     "staff/payments/<int:payment_id>/receipt.pdf",
     "staff/review/",  # a GET form: filters and the CSV export
+    "staff/reconciliation/",  # a GET form: the day to reconcile
+    "staff/no-role/",
 }
 
 

@@ -34,7 +34,8 @@ from rest_framework.test import APIClient
 
 from payments.models import Payment, PaymentStatus
 from payments.services import Actor
-from staff.services import counter_person_lookup, reconciliation_run
+from staff.services import counter_payment_create, counter_person_lookup, reconciliation_run
+from staff.views.access import SESSION_COUNTER
 from tests.api.conftest import client_for
 from tests.factories import (
     BindingFactory,
@@ -49,6 +50,9 @@ from tests.payments.paying import payment_create_for_relative
 from tests.staff.conftest import api_as, staff_user
 
 MISSING_ID = 987_654_321
+# The idempotency keys that name the pay pages' check and confirmation: family A's own payment, the
+# counter's, and one nobody used.
+OWNER_KEY, COUNTER_KEY, MISSING_KEY = "object-access-1", "object-access-counter", "no-such-key"
 STRANGERS = ("other_employee", "other_resident")
 INSUREES = ("owner", *STRANGERS)
 ADMIN_PARAMS = {"object_id", "id", "content_type_id", "app_label", "url"}
@@ -105,7 +109,7 @@ def world(db) -> World:
         authorizer=binding.authorizer,
         beneficiary=binding.beneficiary,
         year=year,
-        actor=Actor(user=user_for(owner), idempotency_key="object-access-1"),
+        actor=Actor(user=user_for(owner), idempotency_key=OWNER_KEY),
     )
     # Family B: an employee bound to his own mother; both are ordinary insurees with a login.
     other = BindingFactory(authorizer=EmployeeFactory(balance_fen=100_000), beneficiary=ResidentFactory())
@@ -121,6 +125,16 @@ def world(db) -> World:
     }
     # Rows for the admin's audit and reconciliation pages to point at.
     counter_person_lookup(operator=staff["clerk"], counter_id="DL-01", id_number=owner.id_number)
+    # Family A's mother, paid at the counter by the clerk: his key names the counter's confirmation.
+    mother = BindingFactory(authorizer=binding.authorizer, beneficiary=ResidentFactory())
+    counter_payment_create(
+        operator=staff["clerk"],
+        counter_id="DL-01",
+        beneficiary_id_number=mother.beneficiary.person.id_number,
+        year=year,
+        idempotency_key=COUNTER_KEY,
+        authorizer_id_number=owner.id_number,
+    )
     reconciliation_run(date=timezone.localdate() - datetime.timedelta(days=400))
 
     world = World(
@@ -138,6 +152,9 @@ def world(db) -> World:
         world.api[who] = api_as(user)
         world.web[who] = Client()
         world.web[who].force_login(user)
+        session = world.web[who].session
+        session[SESSION_COUNTER] = "DL-01"  # the counter acts only with its number set
+        session.save()
     world.api["anonymous"] = APIClient()
     world.web["anonymous"] = Client()
     return world
@@ -181,6 +198,14 @@ def binding_id(w, missing):
 
 def payment_id(w, missing):
     return {"payment_id": MISSING_ID if missing else w.payment.pk}
+
+
+def owner_key(w, missing):
+    return {"key": MISSING_KEY if missing else OWNER_KEY}
+
+
+def counter_key(w, missing):
+    return {"key": MISSING_KEY if missing else COUNTER_KEY}
 
 
 REFUND = {"reason": "paid_twice", "note": "object-access test"}
@@ -227,6 +252,12 @@ TABLE: dict[str, Entry] = {
     ),
     "payments/<int:payment_id>/": Entry("payment-detail", payment_id, ("get",), "owner", api=False),
     "payments/<int:payment_id>/receipt.pdf": Entry("receipt", payment_id, ("get",), "owner", api=False),
+    # A paying request's key is scoped to its user: another's key is answered as one never used.
+    "pay/check/<slug:key>/": Entry("pay-check", owner_key, ("get", "post"), "owner", api=False, ok=302),
+    "pay/mine/check/<slug:key>/": Entry(
+        "pay-self-check", owner_key, ("get", "post"), "owner", api=False, ok=302
+    ),
+    "pay/done/<slug:key>/": Entry("pay-done", owner_key, ("get",), "owner", api=False),
     # --- pages, staff ---
     "staff/payments/<int:payment_id>/refund/": Entry(
         "staff:refund",
@@ -234,10 +265,29 @@ TABLE: dict[str, Entry] = {
         ("post",),
         "role",
         api=False,
-        data=lambda w, m: REFUND,
+        data=lambda w, m: {**REFUND, "confirmed": "1"},  # the confirmation step, which refunds
         allowed=("supervisor",),
         refused=(*INSUREES, "clerk", "auditor"),
         ok=302,
+    ),
+    "staff/person/pay/check/<slug:key>/": Entry(
+        "staff:pay-check",
+        counter_key,
+        ("get", "post"),
+        "role",
+        api=False,
+        allowed=("clerk",),
+        refused=(*INSUREES, "auditor"),
+        ok=302,
+    ),
+    "staff/person/pay/done/<slug:key>/": Entry(
+        "staff:pay-done",
+        counter_key,
+        ("get",),
+        "role",
+        api=False,
+        allowed=("clerk",),
+        refused=(*INSUREES, "auditor"),
     ),
     "staff/payments/<int:payment_id>/receipt.pdf": Entry(
         "staff:receipt",

@@ -5,7 +5,7 @@ siblings)."""
 from django.apps import apps
 from django.db import connection
 
-PORTAL_APPS = {"accounts", "insurees", "ledger", "mutual_aid", "payments", "staff"}
+PORTAL_APPS = {"accounts", "insurees", "ledger", "mutual_aid", "notices", "payments", "staff"}
 
 # A plain b-tree index whose columns begin (or are) another b-tree index's on the same table, with the
 # same operator classes; neither partial.

@@ -14,8 +14,9 @@ def po_entries():
             re.findall(r'"(.*)"', block.split("msgid ", 1)[1].split("\nmsgid_plural")[0].split("\nmsgstr")[0])
         )
         translations = re.findall(r'msgstr(?:\[\d\])? ((?:".*"\n?)+)', block)
+        context = re.findall(r'^msgctxt "(.*)"', block, re.MULTILINE)
         yield (
-            msgid,
+            f"{context[0]}\x04{msgid}" if context else msgid,
             ["".join(re.findall(r'"(.*)"', t)) for t in translations],
             "fuzzy" in block.split("msgid")[0],
         )

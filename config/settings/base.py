@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "accounts",
     "ledger",
     "insurees",
+    "notices",
     "mutual_aid",
     "payments",
     "staff",
@@ -191,4 +192,22 @@ CELERY_BEAT_SCHEDULE = {
         "task": "payments.tasks.outbox_relay_task",
         "schedule": env.float("OUTBOX_RELAY_SECONDS", default=5.0),
     },
+    # Notices whose after-commit delivery never ran (broker down) or failed.
+    "redeliver-notices": {
+        "task": "notices.tasks.notices_redeliver_task",
+        "schedule": env.float("NOTICE_REDELIVER_SECONDS", default=60.0),
+    },
+    "remind-unpaid-premiums": {
+        "task": "payments.tasks.premium_reminders_task",
+        "schedule": crontab(hour=9, minute=0),
+    },
 }
+
+# Notices: each stays in the portal; these deliver it outside as well (dotted paths of
+# notices.senders.Sender classes: add an SMS gateway's here).
+NOTICE_SENDERS = env.list("NOTICE_SENDERS", default=["notices.senders.EmailSender"])
+# The sweep takes a notice undelivered this long after it was written, and gives up after so many tries.
+NOTICE_REDELIVER_AFTER_SECONDS = env.int("NOTICE_REDELIVER_AFTER_SECONDS", default=60)
+NOTICE_DELIVERY_MAX_ATTEMPTS = env.int("NOTICE_DELIVERY_MAX_ATTEMPTS", default=5)
+# Authorizers with unpaid bound relatives are reminded this many days before a collection period ends.
+PREMIUM_REMINDER_DAYS = env.int("PREMIUM_REMINDER_DAYS", default=14)

@@ -6,7 +6,6 @@ function (payments/migrations/sql/), which takes every lock in the one global or
 """
 
 from payments.services.actor import Actor
-from payments.services.notices import notifications_mark_read
 from payments.services.premiums import payment_create_for_self, payments_create_for_relatives
 from payments.services.refunds import payment_refund
 from payments.services.sync import SYNC_BATCH, enrollments_sync_pending, payment_sync_enrollment
@@ -15,7 +14,6 @@ __all__ = [
     "SYNC_BATCH",
     "Actor",
     "enrollments_sync_pending",
-    "notifications_mark_read",
     "payment_create_for_self",
     "payment_refund",
     "payment_sync_enrollment",

@@ -23,11 +23,11 @@ from common.id_numbers import normalize_id_number
 from insurees.models import Insuree, Person, Scheme
 from insurees.selectors import no_premium_rate, not_insured
 from mutual_aid import errors as binding_errors
+from notices.services import notices_deliver_after_commit
 from payments import errors
 from payments.models import Payment, PaymentChannel, PaymentStatus
 from payments.outbox.producer import outbox_publish_after_commit
 from payments.services.actor import Actor
-from payments.services.notices import notification_email_after_commit
 
 M = TypeVar("M", bound=Model)
 
@@ -98,21 +98,20 @@ def _pay(
             person=person, id_numbers=id_numbers, year=year, channel=channel, actor=actor
         )
         if not replayed:
-            for payment, notification_id in zip(payments, notices, strict=True):
-                if payment.authorizer.person.email:
-                    notification_email_after_commit(notification_id=notification_id)
             if actor.record is not None:
                 actor.record(payments)
             publish = partial(outbox_publish_after_commit, payment_ids=[payment.pk for payment in payments])
             transaction.on_commit(publish, robust=True)
+            # The notices to both sides were written with the payments; they leave after the commit.
+            notices_deliver_after_commit(notice_ids=notices)
     return payments
 
 
 def _call_pay(
     *, person: Person, id_numbers: list[str] | None, year: int, channel: PaymentChannel, actor: Actor
 ) -> tuple[list[Payment], list[int], bool]:
-    """Returns the payments, their notices' ids, and whether they were made before (a retry with the
-    same Idempotency-Key: then they are read as they are now)."""
+    """Returns the payments, the ids of their notices (to the payer and to each relative), and whether
+    they were made before (a retry with the same Idempotency-Key: then they are read as they are now)."""
     today, now = timezone.localdate(), timezone.now()
     count = len(id_numbers) if id_numbers is not None else 1
     references = [_new_reference(today) for _ in range(count)]
@@ -154,7 +153,8 @@ def _call_pay(
     for reference, code, row in zip(references, codes, rows, strict=False):
         (
             _replayed, payment_id, binding_id, authorizer_id, relation, region_code, amount_fen, txn_id,
-            notification_id, _balance_after, payer_person_id, payer_name, payer_id_number, payer_email,
+            payer_notice_id, relative_notice_id, _balance_after, payer_person_id, payer_name,
+            payer_id_number, payer_email,
             beneficiary_id, beneficiary_person_id, beneficiary_name, beneficiary_id_number,
         ) = row  # fmt: skip
         payment = _loaded(
@@ -193,7 +193,7 @@ def _call_pay(
         )
         payment.beneficiary, payment.authorizer = beneficiary, payer
         payments.append(payment)
-        notices.append(notification_id)
+        notices += [payer_notice_id, relative_notice_id]
     return payments, notices, False
 
 

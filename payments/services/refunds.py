@@ -14,8 +14,8 @@ from insurees.enrollment_services import enrollment_mark_unpaid, enrollments_loc
 from ledger.selectors import account_balance_get
 from ledger.services import transaction_reverse
 from payments import errors
-from payments.models import Notification, Payment, PaymentStatus, RefundReason
-from payments.services.notices import notification_email_after_commit
+from payments.models import Payment, PaymentStatus, RefundReason
+from payments.services.notices import refund_notices_send
 
 
 @transaction.atomic(durable=True)
@@ -38,7 +38,7 @@ def payment_refund(
     enrollments_lock(insuree_ids=[payment.beneficiary_id], year=payment.year)
     payment = (
         Payment.objects.select_for_update(of=("self",))
-        .select_related("authorizer__person", "ledger_transaction")
+        .select_related("authorizer__person", "beneficiary__person", "ledger_transaction")
         .get(pk=payment.pk)
     )
     if payment.status != PaymentStatus.SETTLED:
@@ -64,15 +64,11 @@ def payment_refund(
         ]
     )
     enrollment_mark_unpaid(payment_id=payment.pk)
-    notification = Notification.objects.create(
-        person=payment.authorizer.person,
-        kind=Notification.Kind.REFUND,
+    refund_notices_send(
         payment=payment,
         # The payment's ledger transaction debited this account, so the authorizer has one.
         balance_after_fen=account_balance_get(account_id=cast(int, payment.authorizer.account_id)),
     )
-    if notification.person.email:
-        notification_email_after_commit(notification_id=notification.pk)
     if record is not None:
         record(payment)
     return payment

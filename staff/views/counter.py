@@ -8,8 +8,10 @@ from django.views.decorators.http import require_POST
 
 from common.errors import ApplicationError
 from common.forms import add_application_error, form_status
+from common.money import format_yuan
 from common.permissions import COUNTER_SUPERVISOR
 from mutual_aid.selectors import pledge_current
+from payments.models import RefundReason
 from payments.receipts import receipt_pdf
 from payments.selectors import payment_get
 from staff.forms import CounterBindingForm, CounterForm, CounterPaymentForm, LookupForm, RefundForm
@@ -65,7 +67,7 @@ def person_view(request):
     return render_person(request, person)
 
 
-def render_person(request, person, binding_form=None, payment_form=None, refund_forms=None):
+def render_person(request, person, binding_form=None, payment_form=None):
     detail = person_detail(person=person)
     pledge = pledge_current()
     return render(
@@ -76,8 +78,7 @@ def render_person(request, person, binding_form=None, payment_form=None, refund_
             **detail,
             "is_employee": any(i.scheme == "employee" for i in detail["insurances"]),
             "binding_form": binding_form or CounterBindingForm(),
-            "payment_form": payment_form or CounterPaymentForm(),
-            "refund_form": RefundForm(),
+            "payment_form": payment_form or CounterPaymentForm(person=person),
             "can_refund": is_supervisor(request.user),
             "pledge": pledge,
             "counter_id": current_counter(request),
@@ -116,27 +117,52 @@ def bind_view(request):
 
 
 @role_required(COUNTER_SUPERVISOR)
-@require_POST
 def refund_view(request, payment_id: int):
+    """A payment's refund, in two steps: the reason (none preselected), then a confirmation naming
+    the payment, the amount and the account it goes back to. Only the confirmation refunds."""
     payment = payment_get(payment_id=payment_id)
     if payment is None:
         raise Http404
-    form = RefundForm(request.POST)
-    if form.is_valid():
-        try:
-            counter_payment_refund(
-                operator=request.user,
-                counter_id=current_counter(request),
-                payment=payment,
-                **form.cleaned_data,
-            )
-        except ApplicationError as error:
-            messages.error(request, str(error.message))
+    form = RefundForm(request.POST or None)
+    confirming = False
+    if request.method == "POST" and form.is_valid() and "change" not in request.POST:
+        if form.cleaned_data["confirmed"]:
+            try:
+                counter_payment_refund(
+                    operator=request.user,
+                    counter_id=current_counter(request),
+                    payment=payment,
+                    reason=form.cleaned_data["reason"],
+                    note=form.cleaned_data["note"],
+                )
+            except ApplicationError as error:
+                add_application_error(form, error)
+            else:
+                messages.success(
+                    request,
+                    _("Refunded %(reference)s: ¥%(amount)s back to the personal account of %(name)s.")
+                    % {
+                        "reference": payment.reference,
+                        "amount": format_yuan(payment.amount_fen),
+                        "name": payment.authorizer.person.name,
+                    },
+                )
+                return redirect("staff:person" if current_person(request) else "staff:home")
         else:
-            messages.success(request, _("Refunded %(reference)s.") % {"reference": payment.reference})
-    else:
-        messages.error(request, _("Choose a refund reason from the list."))
-    return redirect("staff:person")
+            confirming = True
+    return render(
+        request,
+        "staff/refund.html",
+        {
+            "payment": payment,
+            "form": form,
+            "confirming": confirming,
+            "reason_label": RefundReason(form.cleaned_data["reason"]).label if confirming else "",
+            "counter_id": current_counter(request),
+            "person": current_person(request),
+        },
+        status=form_status(form),
+    )
 
 
 @counter_only

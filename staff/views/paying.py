@@ -1,43 +1,152 @@
-"""The counter pays a premium for a walk-in applicant."""
+"""The counter pays a premium for a walk-in applicant, in three steps as online: choose (whose premium,
+which open year), check (amount, paying account, its balance before and after: staff may see it),
+confirm. The idempotency key names the check and confirmation pages; ID numbers stay in the session."""
 
 from django.contrib import messages
-from django.shortcuts import redirect
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from common.errors import ApplicationError
 from common.forms import add_application_error
-from staff.forms import CounterPaymentForm
+from ledger.selectors import account_balance_get
+from payments.drafts import draft_digest, draft_drop, draft_get, draft_key, draft_save
+from payments.forms import ConfirmForm
+from payments.selectors import (
+    RelativesPaymentPreview,
+    SelfPaymentPreview,
+    payment_list_for_idempotency_key,
+    payment_preview_for_relatives,
+    payment_preview_for_self,
+)
+from staff.forms import CounterPayee, CounterPaymentForm
 from staff.services import counter_payment_create
 from staff.views.access import counter_only, current_counter, current_person
 from staff.views.counter import render_person
 
+COUNTER = "counter"
+FIELD_MAP = {"beneficiary_id_numbers": "payee", "beneficiary_id_number": "payee", "id_number": "payee"}
+
 
 @counter_only
-@require_POST
 def pay_view(request):
+    """Step 1: the choice is judged as the payment would judge it, so a refusal shows here. A GET is
+    the check page's "Change" link: the choice as it was, under the same key."""
     person = current_person(request)
     if person is None:
         return redirect("staff:home")
-    form = CounterPaymentForm(request.POST)
+    if request.method != "POST":
+        key = request.GET.get("change", "")
+        draft = draft_get(request, key=key, kind=COUNTER) if key else None
+        if draft is None or draft["person"] != person.pk:
+            return redirect("staff:person")
+        initial = {"idempotency_key": key, "payee": draft["payee"], "year": draft["year"]}
+        return render_person(request, person, payment_form=CounterPaymentForm(person=person, initial=initial))
+    form = CounterPaymentForm(request.POST, person=person)
     if form.is_valid():
         data = form.cleaned_data
         try:
-            payment = counter_payment_create(
+            _preview(person, form.payee_for(data["payee"]), data["year"])
+        except ApplicationError as error:
+            add_application_error(form, error, FIELD_MAP)
+        else:
+            key = draft_key(request, key=data["idempotency_key"])
+            draft = {"kind": COUNTER, "person": person.pk, "payee": data["payee"], "year": data["year"]}
+            draft_save(request, key=key, draft=draft)
+            return redirect("staff:pay-check", key=key)
+    return render_person(request, person, payment_form=form)
+
+
+@counter_only
+def pay_check_view(request, key: str):
+    """Step 2, and its "Confirm and pay" (step 3): the payment goes through the normal service, which
+    judges everything again; the confirmation shows what it did."""
+    if payment_list_for_idempotency_key(user=request.user, key=key):
+        return redirect("staff:pay-done", key=key)
+    draft = draft_get(request, key=key, kind=COUNTER)
+    if draft is None:
+        raise Http404  # another clerk's key, or none: as if it did not exist
+    person = current_person(request)
+    if person is None or draft["person"] != person.pk:
+        # The clerk has since looked up another applicant: nothing is paid for the one not on screen.
+        messages.info(request, _("That payment was not made; choose it again for the applicant on screen."))
+        return redirect("staff:person" if person is not None else "staff:home")
+    form = CounterPaymentForm({**draft, "idempotency_key": key}, person=person)
+    payee = form.payee_for(draft["payee"])
+    if request.method == "POST":
+        confirm = ConfirmForm(request.POST)
+        if not (confirm.is_valid() and confirm.cleaned_data["choice"] == draft_digest(draft)):
+            messages.warning(request, _("The choice has changed since this page was shown; check it again."))
+            return redirect("staff:pay-check", key=key)
+        try:
+            if payee is None:
+                raise _no_longer_payable()
+            counter_payment_create(
                 operator=request.user,
                 counter_id=current_counter(request),
-                beneficiary_id_number=data["beneficiary_id_number"],
-                year=data["year"],
-                idempotency_key=data["idempotency_key"],
-                authorizer_id_number=None if data["by_rule"] else person.id_number,
+                beneficiary_id_number=payee.beneficiary.person.id_number,
+                year=draft["year"],
+                idempotency_key=key,
+                authorizer_id_number=None if payee.binding is None else person.id_number,
             )
         except ApplicationError as error:
-            add_application_error(form, error)
-        else:
-            messages.success(
-                request,
-                _("Paid %(reference)s from the account of %(name)s. Print the receipt for the applicant.")
-                % {"reference": payment.reference, "name": payment.authorizer.person.name},
-            )
-            return redirect("staff:person")
+            return _refused(request, person, form, error)
+        draft_drop(request, key=key)
+        return redirect("staff:pay-done", key=key)
+    try:
+        preview = _preview(person, payee, draft["year"])
+    except ApplicationError as error:
+        return _refused(request, person, form, error)
+    return render(
+        request,
+        "staff/pay_check.html",
+        {
+            "person": person,
+            "preview": preview,
+            "by_rule": isinstance(preview, SelfPaymentPreview),
+            "confirm": ConfirmForm(initial={"choice": draft_digest(draft)}),
+            "change_url": f"{reverse('staff:pay')}?change={key}",
+            "counter_id": current_counter(request),
+        },
+    )
+
+
+@counter_only
+def pay_done_view(request, key: str):
+    """Every payment the request made, each with a receipt to print; only for the clerk who made it."""
+    payments = payment_list_for_idempotency_key(user=request.user, key=key)
+    if not payments:
+        raise Http404
+    payer = payments[0].authorizer
+    return render(
+        request,
+        "staff/pay_done.html",
+        {
+            "person": current_person(request),
+            "payments": payments,
+            "total_fen": sum(p.amount_fen for p in payments),
+            "balance_fen": account_balance_get(account_id=payer.account_id) if payer.account_id else None,
+        },
+    )
+
+
+def _preview(person, payee: CounterPayee | None, year: int) -> RelativesPaymentPreview | SelfPaymentPreview:
+    """The applicant's own premium by the self-payment rule; a relative's from the applicant's account."""
+    if payee is None:
+        raise _no_longer_payable()
+    if payee.binding is None:
+        return payment_preview_for_self(beneficiary=person, year=year)
+    return payment_preview_for_relatives(authorizer=person, beneficiaries=[payee.beneficiary], year=year)
+
+
+def _no_longer_payable() -> ApplicationError:
+    return ApplicationError(
+        "binding_not_found", _("This premium can no longer be paid through the applicant."), field="payee"
+    )
+
+
+def _refused(request, person, form: CounterPaymentForm, error: ApplicationError):
+    form.is_valid()
+    add_application_error(form, error, FIELD_MAP)
     return render_person(request, person, payment_form=form)

@@ -56,3 +56,24 @@ def test_the_api_gets_its_error_shape():
     assert broken.status_code == 500
     assert b'"server_error"' in broken.content
     assert b"no such column" not in broken.content
+
+
+@pytest.mark.django_db
+def test_an_unknown_page_gets_the_portals_404_in_chinese(client):
+    response = client.get("/no-such-page/")
+
+    assert response.status_code == 404
+    assert "页面不存在" in response.content.decode()
+    assert 'href="/login/"' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_refused_page_gets_the_portals_403_with_its_reason(client, django_user_model):
+    user = django_user_model.objects.create_user(username="plain-staff", password="x-Gongji-2026")
+    client.force_login(user)
+
+    response = client.get("/staff/review/")
+
+    assert response.status_code == 403
+    assert "您的账号不能使用此页面" in response.content.decode()
+    assert "403 Forbidden" not in response.content.decode()

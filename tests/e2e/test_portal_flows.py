@@ -63,7 +63,10 @@ def test_a_new_user_registers_binds_a_parent_and_pays_and_the_parent_sees_it(new
     page.select_option("#id_year", str(year))
     page.check("input[name=beneficiaries]")
     page.click("main button[type=submit]")
-    page.wait_for_url("**/payments/*/")
+    page.wait_for_url("**/pay/check/*/")
+    assert "420.00" in page.content()
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**/pay/done/*/")
     screenshot(page, "payment-done")
     assert "420.00" in page.content()
 
@@ -88,7 +91,9 @@ def test_self_payment_debits_the_richer_of_two_authorizers(new_page, world, year
     page.goto("/pay/mine/")
     page.select_option("#id_year", str(year))
     page.click("main button[type=submit]")
-    page.wait_for_url("**/payments/*/")
+    page.wait_for_url("**/pay/mine/check/*/")
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**/pay/done/*/")
 
     assert richer.authorizer.person.name in page.content()
     assert Account.objects.get(pk=richer.authorizer.account_id).balance_fen == 48_000

@@ -51,10 +51,12 @@ def test_a_clerk_serves_a_walk_in_applicant(new_page, year):
     page.wait_for_load_state()
     assert Binding.objects.get(beneficiary=mother).paper_pledge_ref == "PL-2026-0042"
 
-    page.fill("form[action$='/pay/'] #id_beneficiary_id_number", mother.person.id_number)
+    page.check(f"form[action$='/pay/'] input[value='relative-{mother.pk}']")
     page.select_option("form[action$='/pay/'] #id_year", str(year))
     page.click("form[action$='/pay/'] button[type=submit]")
-    page.wait_for_load_state()
+    page.wait_for_url("**/staff/person/pay/check/*/")
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**/staff/person/pay/done/*/")
     payment = Payment.objects.get(beneficiary=mother)
     assert payment.reference in page.content()
     screenshot(page, "counter-person")

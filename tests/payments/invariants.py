@@ -7,7 +7,8 @@ from insurees.models import Enrollment
 from ledger.models import Account, Entry, Transaction
 from ledger.selectors import accounts_out_of_balance, transactions_not_balanced
 from mutual_aid.models import Binding
-from payments.models import IdempotencyKey, Notification, OutboxMessage, Payment, PaymentStatus
+from notices.models import Notice
+from payments.models import IdempotencyKey, OutboxMessage, Payment, PaymentStatus
 
 
 def assert_money_invariants() -> None:
@@ -53,7 +54,7 @@ class Snapshot:
             "entries": Entry.objects.count(),
             "payments": list(Payment.objects.values_list("pk", "status").order_by("pk")),
             "outbox": list(OutboxMessage.objects.values_list("pk", "dispatched_at").order_by("pk")),
-            "notifications": Notification.objects.count(),
+            "notices": Notice.objects.count(),
             "keys": list(IdempotencyKey.objects.values_list("user_id", "key").order_by("pk")),
             "enrollments": Enrollment.objects.count(),
             "enrollments_paid": list(

@@ -11,9 +11,9 @@ from common.errors import ApplicationError
 from insurees.models import Enrollment, Insuree, InsureeStatus
 from ledger.models import Account, Entry, Transaction
 from mutual_aid.models import Binding, BindingStatus
+from notices.models import Notice
 from payments.models import (
     IdempotencyKey,
-    Notification,
     OutboxMessage,
     Payment,
     PaymentChannel,
@@ -81,12 +81,8 @@ def test_the_authorizer_pays_a_relatives_premium(family, year, actor_for, django
     assert (enrollment.paid, enrollment.payment_id) == (True, payment.pk)
     assert payment.enrollment_synced
     assert OutboxMessage.objects.get(payment=payment).dispatched_at is not None
-    notice = Notification.objects.get(payment=payment)
-    assert (notice.person, notice.kind, notice.balance_after_fen) == (
-        family.authorizer.person,
-        "debit",
-        58_000,
-    )
+    notice = Notice.objects.get(link_id=payment.pk, kind="debit")
+    assert (notice.person, notice.facts["balance_after_fen"]) == (family.authorizer.person, 58_000)
 
 
 def test_a_counter_payment_records_the_operator_and_the_counter(family, year, actor_for):
@@ -244,7 +240,7 @@ def test_self_payment_debits_the_richest_bound_authorizer(rate, year, actor_for)
         48_000,
         70_000,
     )
-    assert Notification.objects.get(payment=payment).person == rich.authorizer.person
+    assert Notice.objects.get(link_id=payment.pk, kind="debit").person == rich.authorizer.person
 
 
 def test_self_payment_ties_go_to_the_oldest_binding(rate, year, actor_for):
@@ -336,7 +332,8 @@ def test_paying_for_the_family_pays_everyone_in_one_go(rate, year, actor_for):
 
     assert [p.beneficiary for p in payments] == relatives
     assert balance(authorizer) == 100_000 - 2 * 42_000
-    assert [n.balance_after_fen for n in Notification.objects.order_by("pk")] == [58_000, 16_000]
+    debits = Notice.objects.filter(kind="debit").order_by("pk")
+    assert [n.facts["balance_after_fen"] for n in debits] == [58_000, 16_000]
     assert OutboxMessage.objects.count() == 2
 
 
@@ -518,10 +515,10 @@ def test_a_debit_notice_is_emailed_only_after_the_commit(
         callback()
     [message] = mail.outbox
     assert message.to == ["zhang@example.cn"]
-    assert "王**" in message.body  # the relative, named as everywhere else: masked
+    assert "王秀英" in message.body  # his own relative, named in full
     assert "420.00" in message.body  # the amount
     assert "580.00" in message.body  # the balance left
-    assert Notification.objects.get().kind == "debit"
+    assert Notice.objects.get(person=binding.authorizer.person).kind == "debit"
 
 
 def test_no_email_without_an_address_but_the_notice_is_in_the_app(
@@ -531,7 +528,7 @@ def test_no_email_without_an_address_but_the_notice_is_in_the_app(
         pay(family, year, actor_for())
 
     assert mail.outbox == []
-    assert Notification.objects.filter(person=family.authorizer.person, kind="debit").count() == 1
+    assert Notice.objects.filter(person=family.authorizer.person, kind="debit").count() == 1
 
 
 def test_a_payment_rolled_back_late_sends_no_email(
@@ -558,13 +555,13 @@ def test_a_failing_mail_server_is_logged_and_the_payment_stands(
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 2
 
-    with caplog.at_level(logging.ERROR, logger="payments.notifications"):
+    with caplog.at_level(logging.ERROR, logger="notices.services"):
         with django_capture_on_commit_callbacks(execute=True):
             payment = pay(family, year, actor_for())
 
     assert Payment.objects.get(pk=payment.pk).status == PaymentStatus.SETTLED
     assert balance(family.authorizer) == 58_000
-    assert any("debit notice email failed" in record.getMessage() for record in caplog.records)
+    assert any("EmailSender failed" in record.getMessage() for record in caplog.records)
 
 
 # --- refunds ----------------------------------------------------------------------------------------
@@ -599,8 +596,8 @@ def test_a_refund_before_the_coverage_year_reverses_everything_and_keeps_both_re
     enrollment = Enrollment.objects.get(insuree=family.beneficiary, year=year)
     assert (enrollment.paid, enrollment.payment_id) == (False, None)
     assert Payment.objects.filter(pk=payment.pk).exists()
-    notice = Notification.objects.get(payment=payment, kind="refund")
-    assert notice.balance_after_fen == 100_000
+    notice = Notice.objects.get(link_id=payment.pk, kind="refund")
+    assert notice.facts["balance_after_fen"] == 100_000
 
 
 def test_a_refund_after_the_coverage_year_started_is_refused(db, actor_for, snapshot):

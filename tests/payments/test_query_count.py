@@ -86,6 +86,8 @@ def test_the_payment_functions_plan_each_statement_once_per_connection(db):
         "insurees_enrollments_lock",
         "insurees_enrollments_lock_pairs",
         "insurees_enrollments_mark_paid",
+        "notices_post",
+        "notices_post_many",
     ]
     with connection.cursor() as cursor:
         cursor.execute("SELECT proname, proconfig FROM pg_proc WHERE proname = ANY (%s)", [functions])

@@ -57,14 +57,22 @@ def test_the_review_filters_by_day_region_channel_relation_and_status(paid):
     assert found(relation=Relation.SPOUSE) == found(status=PaymentStatus.REFUNDED) == [refunded.pk]
 
 
-def test_the_totals_count_every_payment_and_add_up_the_settled_ones(paid):
+def test_the_totals_count_settled_payments_as_paid_and_refunded_ones_apart(paid):
     totals = payment_review_totals(payments=payment_list_for_review())
 
-    assert totals == {"payments": 2, "people": 1, "amount_fen": 42_000}
+    assert totals == {
+        "payments": 1,
+        "people": 1,
+        "amount_fen": 42_000,
+        "refunded_payments": 1,
+        "refunded_amount_fen": 42_000,
+    }
     assert payment_review_totals(payments=payment_list_for_review(channel=PaymentChannel.SELF)) == {
         "payments": 0,
         "people": 0,
         "amount_fen": 0,
+        "refunded_payments": 0,
+        "refunded_amount_fen": 0,
     }
 
 
@@ -86,6 +94,18 @@ def test_the_statistics_of_a_year_count_the_residents_paid_for(paid, year):
     assert stats["by_region"] == [{"region_code": DALIAN, "beneficiaries_paid": 1, "amount_fen": 42_000}]
     assert stats["by_channel"] == [{"channel": "authorizer", "beneficiaries_paid": 1, "amount_fen": 42_000}]
     assert payment_stats(year=year + 1)["beneficiaries_paid"] == 0
+
+
+def test_the_statistics_follow_the_filtered_payments(paid, year):
+    spouses = payment_list_for_review(relation=Relation.SPOUSE)  # the wife's payment, refunded
+    parents = payment_list_for_review(relation=Relation.PARENT)
+
+    assert payment_stats(year=year, payments=spouses)["beneficiaries_paid"] == 0
+    assert payment_stats(year=year, payments=parents)["by_relation"] == [
+        {"relation": "parent", "beneficiaries_paid": 1, "amount_fen": 42_000}
+    ]
+    assert payment_latest_year(payments=parents) == year
+    assert payment_latest_year(payments=payment_list_for_review(channel=PaymentChannel.SELF)) is None
 
 
 def test_the_review_rows_are_plain_tuples_in_the_columns_order(paid, year, family):

@@ -177,6 +177,20 @@ def test_a_lookup_never_takes_the_id_number_from_the_address(clerk, world):
     assert not AuditRecord.objects.exists()
 
 
+CSV_COLUMNS = [
+    "reference",
+    "created_at",
+    "year",
+    "region_code",
+    "channel",
+    "relation",
+    "status",
+    "amount",
+    "beneficiary",
+    "authorizer",
+]
+
+
 def test_auditors_review_filter_totals_csv_and_stats(clerk, auditor, world, year):
     api_as(clerk).post(
         "/api/v1/staff/payments/",
@@ -195,10 +209,28 @@ def test_auditors_review_filter_totals_csv_and_stats(clerk, auditor, world, year
     csv = client.get("/api/v1/admin-api/expenditures.csv", {"channel": "counter"})
     stats = client.get("/api/v1/admin-api/stats/", {"year": year}).json()
 
-    assert (page["count"], page["totals"]) == (1, {"payments": 1, "people": 1, "amount": "420.00"})
+    assert (page["count"], page["totals"]) == (
+        1,
+        {"payments": 1, "people": 1, "amount": "420.00", "refunded_payments": 0, "refunded_amount": "0.00"},
+    )
     assert empty["count"] == 0
     lines = b"".join(csv.streaming_content).decode("utf-8-sig").splitlines()
     assert len(lines) == 2
+    assert lines[0].split(",") == CSV_COLUMNS  # the API's CSV keeps its documented columns and codes
     assert world.beneficiary.person.name in lines[1]
+    assert ",counter,parent,settled,420.00," in lines[1]
     assert (stats["beneficiaries_paid"], stats["amount_total"]) == (1, "420.00")
     assert stats["by_channel"] == [{"channel": "counter", "beneficiaries_paid": 1, "amount": "420.00"}]
+
+
+def test_a_counter_call_without_a_counter_number_is_refused_and_not_recorded(clerk, world):
+    without_counter = api_as(clerk)
+    without_counter.credentials()  # no X-Counter-Id
+
+    response = without_counter.post(
+        "/api/v1/staff/persons/", {"id_number": world.authorizer.person.id_number}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert (code_of(response), response.json()["error"]["field"]) == ("invalid_input", "counter_id")
+    assert not AuditRecord.objects.exists()

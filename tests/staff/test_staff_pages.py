@@ -4,6 +4,7 @@ from mutual_aid.models import Binding
 from payments.models import Payment
 from staff.models import AuditRecord
 from tests.factories import ResidentFactory, user_for
+from tests.pages.paying import pay
 
 
 def test_insurees_and_anonymous_users_cannot_open_the_counter(client, world):
@@ -33,9 +34,10 @@ def test_a_clerk_serves_a_walk_in_and_never_puts_the_id_number_in_a_url(client, 
     client.post(reverse("staff:bind"), {**bind, "identity_confirmed": "on"})
     assert Binding.objects.get(beneficiary=parent).counter_id == "DL-01"
 
-    client.post(
-        reverse("staff:pay"),
-        {"beneficiary_id_number": parent.person.id_number, "year": year, "idempotency_key": "walk-in-1"},
+    pay(
+        client,
+        "staff:pay",
+        {"payee": f"relative-{parent.pk}", "year": year, "idempotency_key": "walk-in-1"},
     )
     payment = Payment.objects.get(beneficiary=parent)
     assert client.get(reverse("staff:receipt", args=[payment.pk]))["Content-Type"] == "application/pdf"
@@ -48,10 +50,12 @@ def test_a_clerk_serves_a_walk_in_and_never_puts_the_id_number_in_a_url(client, 
 
 def test_the_review_page_filters_and_exports_what_is_filtered(client, auditor, clerk, world, year):
     client.force_login(clerk)
+    client.post(reverse("staff:home"), {"counter_id": "DL-02"})
     client.post(reverse("staff:home"), {"id_number": world.authorizer.person.id_number})
-    client.post(
-        reverse("staff:pay"),
-        {"beneficiary_id_number": world.beneficiary.person.id_number, "year": year, "idempotency_key": "k"},
+    pay(
+        client,
+        "staff:pay",
+        {"payee": f"relative-{world.beneficiary_id}", "year": year, "idempotency_key": "k"},
     )
     client.force_login(auditor)
 

@@ -5,7 +5,7 @@
 -- the beneficiaries' enrollments by primary key (insurees_enrollments_lock), then every ledger account
 -- involved by primary key (ledger_accounts_lock). Other apps' tables are read here as their selectors
 -- would read them, and written only through their own functions: the enrollments by insurees', the
--- ledger by ledger_post.
+-- ledger by ledger_post, the notices by notices_post.
 --
 -- A refusal is raised with SQLSTATE GJ001, the error code as message and its facts as detail; it rolls
 -- the whole payment back. Loaded whole by payments' migrations; it drops what it creates first, so
@@ -37,7 +37,8 @@ CREATE TYPE payments_paid AS (
     o_region_code text,
     o_amount_fen integer,
     o_ledger_transaction_id bigint,
-    o_notification_id bigint,
+    o_notification_id bigint,  -- the payer's notice
+    o_beneficiary_notification_id bigint,  -- the relative's notice
     o_balance_after_fen bigint,
     o_authorizer_person_id bigint,
     o_authorizer_name text,
@@ -183,7 +184,10 @@ DECLARE
     v_fund_id bigint;
     v_txn bigint;
     v_payment bigint;
+    v_relative record;
+    v_facts jsonb;
     v_notification bigint;
+    v_relative_notification bigint;
 BEGIN
     -- 1. The idempotency claim; a twin holding the same key makes this wait, at most p_lock_wait
     -- (lock_not_available then reaches the caller as idempotency_in_flight).
@@ -202,8 +206,8 @@ BEGIN
         END IF;
         RETURN QUERY
             SELECT true, kp.payment_id, NULL::bigint, NULL::bigint, NULL::text, NULL::text, NULL::integer,
-                   NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint, NULL::text, NULL::text, NULL::text,
-                   NULL::bigint, NULL::bigint, NULL::text, NULL::text
+                   NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint, NULL::bigint, NULL::text, NULL::text,
+                   NULL::text, NULL::bigint, NULL::bigint, NULL::text, NULL::text
             FROM payments_idempotencykey_payments kp
             WHERE kp.idempotencykey_id = v_key_id ORDER BY kp.payment_id;
         RETURN;
@@ -330,7 +334,7 @@ BEGIN
         v_id_number := v_binding.id_number;
     END IF;
 
-    -- 5. Settle each premium: a balanced ledger transaction, the payment, its outbox row, the notice.
+    -- 5. Settle each premium: a balanced ledger transaction, the payment, its outbox row, the notices.
     FOR i IN 1 .. v_count LOOP
         v_fund_id := (v_funds ->> ('fund:resident_premium:' || v_regions[i]))::bigint;
         v_balance := v_balance - v_amounts[i];
@@ -349,14 +353,30 @@ BEGIN
         ) RETURNING id INTO v_payment;
         INSERT INTO payments_outboxmessage (topic, payment_id, created_at, attempts, last_error)
         VALUES ('enrollment_sync', v_payment, p_now, 0, '');
-        INSERT INTO payments_notification (person_id, kind, payment_id, balance_after_fen, created_at)
-        VALUES (v_person_id, 'debit', v_payment, v_balance, p_now)
-        RETURNING id INTO v_notification;
+        -- A notice to each side, through notices' own function; rendered when read, in the reader's
+        -- language, from these facts (payments.notifications). Each names the other side in full.
+        SELECT b.id, bp.id AS person_id, bp.name::text AS name, bp.id_number::text AS id_number INTO v_relative
+        FROM insurees_insuree b JOIN insurees_person bp ON bp.id = b.person_id WHERE b.id = p_beneficiary_ids[i];
+        v_facts := jsonb_build_object(
+            'payment_id', v_payment, 'year', p_year, 'amount_fen', v_amounts[i], 'relation', v_relations[i],
+            'channel', p_channel
+        );
+        v_notification := notices_post(
+            v_person_id, 'debit',
+            v_facts || jsonb_build_object(
+                'reader_is_authorizer', true, 'relative_name', v_relative.name, 'balance_after_fen', v_balance
+            ),
+            'payment', v_payment, p_now
+        );
+        v_relative_notification := notices_post(
+            v_relative.person_id, 'premium_paid',
+            v_facts || jsonb_build_object('reader_is_authorizer', false, 'relative_name', v_name),
+            'payment', v_payment, p_now
+        );
         INSERT INTO payments_idempotencykey_payments (idempotencykey_id, payment_id) VALUES (v_key_id, v_payment);
         RETURN QUERY SELECT false, v_payment, v_binding_ids[i], p_authorizer_id, v_relations[i], v_regions[i],
-            v_amounts[i], v_txn, v_notification, v_balance, v_person_id, v_name, v_id_number, v_email,
-            b.id, bp.id, bp.name::text, bp.id_number::text
-            FROM insurees_insuree b JOIN insurees_person bp ON bp.id = b.person_id WHERE b.id = p_beneficiary_ids[i];
+            v_amounts[i], v_txn, v_notification, v_relative_notification, v_balance, v_person_id, v_name,
+            v_id_number, v_email, v_relative.id, v_relative.person_id, v_relative.name, v_relative.id_number;
     END LOOP;
 END;
 $$;
