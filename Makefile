@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench bench-smoke bench-compare bench-tools clean
+.PHONY: run test lint a11y bench bench-smoke bench-compare bench-tools clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,12 @@ test: $(STAMP) lint
 	$(BIN)/mypy .
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
+
+# The accessibility audit: axe-core and Lighthouse on every page, as every kind of user, in both
+# languages, standard and elderly mode, phone and desktop (tools/a11y/audit.py; needs chromium and npm).
+# Demo data goes into DATABASE_URL's database (or A11Y_DATABASE_URL's), or the embedded one.
+a11y: $(STAMP)
+	$(BIN)/python tools/a11y/audit.py $(A11Y_ARGS)
 
 # The load tools come from Debian: wrk drives HTTP, pgbench measures PostgreSQL's own limit.
 bench-tools:

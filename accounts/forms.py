@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from common.forms import AccessibleForm, IdNumberFormField
+from common.id_numbers import looks_like_id_number, normalize_id_number
 
 
 class LoginForm(AccessibleForm):
@@ -16,6 +17,13 @@ class LoginForm(AccessibleForm):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+
+    def clean_identifier(self) -> str:
+        """An ID number typed with spaces or in full-width digits is the plain number; a staff
+        username is left as it is."""
+        identifier = self.cleaned_data["identifier"]
+        number = normalize_id_number(identifier)
+        return number if looks_like_id_number(number) else identifier
 
 
 class RegisterForm(AccessibleForm):

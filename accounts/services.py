@@ -21,7 +21,7 @@ from rest_framework.authtoken.models import Token
 from accounts.authentication import tokens_forget
 from accounts.models import LoginFailure
 from common.errors import ApplicationError
-from common.id_numbers import normalize_id_number
+from common.id_numbers import looks_like_id_number, normalize_id_number
 from common.permissions import AUDITOR, COUNTER_STAFF, COUNTER_SUPERVISOR
 from insurees.selectors import person_get_by_id_number_for_update
 from insurees.services import person_user_link
@@ -110,15 +110,26 @@ def _recent_failures(identifier: str) -> int:
     ).count()
 
 
+def _identifier_key(identifier: str) -> str:
+    """The identifier as failures are counted: an ID number normalised, a username as typed."""
+    identifier = identifier.strip()
+    number = normalize_id_number(identifier)
+    return number if looks_like_id_number(number) else identifier
+
+
 def login_is_locked(*, identifier: str) -> bool:
     return _recent_failures(identifier) >= MAX_FAILURES
 
 
+def login_attempts_left(*, identifier: str) -> int:
+    """Failed sign-ins this identifier may still make before it is locked: the same count for an
+    identifier that exists and one that does not, so the warning tells nobody which is which."""
+    return max(MAX_FAILURES - _recent_failures(_identifier_key(identifier)), 0)
+
+
 def login_attempt(*, identifier: str, password: str, ip: str | None) -> User:
     """Signs in by ID number (insurees) or username (staff); too many failures lock the identifier."""
-    identifier = identifier.strip()
-    if len(identifier) == 18:
-        identifier = normalize_id_number(identifier)
+    identifier = _identifier_key(identifier)
     if login_is_locked(identifier=identifier):
         raise ApplicationError(
             "rate_limited", _("Too many failed sign-ins. Please try again in 15 minutes or ask the counter.")

@@ -4,10 +4,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.forms import LoginForm, RegisterForm
-from accounts.services import login_attempt, user_register
+from accounts.services import LOCKOUT, login_attempt, login_attempts_left, user_register
 from common.elderly import ELDERLY_COOKIE
 from common.errors import ApplicationError
 from common.forms import add_application_error, form_status
@@ -35,6 +36,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
             )
         except ApplicationError as error:
             add_application_error(form, error, {"password": "password"})
+            if error.code == "not_authenticated":
+                # Under the password, where the reader types next, and in the error summary.
+                form.add_error("password", _lockout_warning(form.cleaned_data["identifier"]))
         else:
             login(request, user)
             return redirect(_safe_next(request, "/"))
@@ -44,6 +48,23 @@ def login_view(request: HttpRequest) -> HttpResponse:
         {"form": form, "next": request.GET.get("next", "")},
         status=form_status(form),
     )
+
+
+def _lockout_warning(identifier: str) -> str:
+    """Said after every failed sign-in, before the lockout comes, counted as the lockout counts."""
+    left = login_attempts_left(identifier=identifier)
+    minutes = int(LOCKOUT.total_seconds() // 60)
+    if left == 0:
+        return ngettext(
+            "Sign-in is now locked for %(minutes)d minute. Please try again later or ask the counter.",
+            "Sign-in is now locked for %(minutes)d minutes. Please try again later or ask the counter.",
+            minutes,
+        ) % {"minutes": minutes}
+    return ngettext(
+        "%(left)d more failed attempt will lock sign-in for %(minutes)d minutes.",
+        "%(left)d more failed attempts will lock sign-in for %(minutes)d minutes.",
+        left,
+    ) % {"left": left, "minutes": minutes}
 
 
 def register_view(request: HttpRequest) -> HttpResponse:

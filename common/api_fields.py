@@ -19,17 +19,18 @@ class IdNumberField(serializers.CharField):
     default_error_messages = {"invalid_id_number": _("This is not a valid ID number.")}
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 18)
+        kwargs.setdefault("max_length", 18)  # of the normalised number: the validators run after
         kwargs.setdefault("min_length", 1)
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
-        value = super().to_internal_value(data)
+        # Spaces or hyphens between the groups, full-width digits, a lower-case x: normalised, not refused.
+        value = normalize_id_number(super().to_internal_value(data))
         try:
             parse_id_number(value)
         except DjangoValidationError as exc:
             raise serializers.ValidationError(exc.messages[0], code="invalid_id_number") from None
-        return normalize_id_number(value)
+        return value
 
 
 class YearField(serializers.IntegerField):

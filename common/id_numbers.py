@@ -36,8 +36,30 @@ def check_character(first_17: str) -> str:
     return _CHECK_CHARS[(sum(map(mul, first_17.encode(), _WEIGHTS)) - _ZEROS) % 11]
 
 
+# What people type or paste between the groups of a number (spaces, hyphens and dashes, their
+# full-width forms) is dropped; full-width digits and X become ASCII. Nothing else is changed, so
+# anything that is still not 17 digits and a digit or X is refused by the shape check.
+ID_NUMBER_SEPARATORS = " \t\u00a0\u3000-\u2010\u2011\u2012\u2013\u2014\u2212\uff0d"
+_NORMALIZE = str.maketrans(
+    {
+        **{0xFF10 + digit: str(digit) for digit in range(10)},
+        0xFF38: "X",  # Ｘ
+        0xFF58: "X",  # ｘ
+        **dict.fromkeys(map(ord, ID_NUMBER_SEPARATORS)),
+    }
+)
+
+
 def normalize_id_number(value: str) -> str:
-    return value.strip().upper()
+    """The number as stored: ASCII digits and an upper-case X, without separators."""
+    if len(value) == 18 and value.isascii() and value.isalnum():
+        return value.upper()  # the common case, and a roster's millions: no translation needed
+    return value.translate(_NORMALIZE).strip().upper()
+
+
+def looks_like_id_number(value: str) -> bool:
+    """Whether a normalised value has the shape of a number (sign-in takes usernames too)."""
+    return bool(_SHAPE.match(value))
 
 
 def parse_id_number(value: str, *, today: datetime.date | None = None) -> IdNumberFacts:

@@ -8,13 +8,21 @@ province by its province code (320000 Jiangsu).
 
 The first six digits of an ID number say where the number was issued, not where its holder is
 insured: nothing here derives one from the other.
+
+The names of the province- and city-level codes ship as data (data/regions.csv, written by
+data/make_regions.py, which says where they come from); codes stay what is stored and validated.
 """
 
 from __future__ import annotations
 
+import csv
+import functools
 import re
+from pathlib import Path
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from common.id_numbers import PROVINCE_CODES
@@ -51,3 +59,28 @@ def validate_policy_region_code(value: str) -> None:
             code="invalid_region_code",
             params={"code": value},
         )
+
+
+REGIONS_CSV = Path(__file__).with_name("data") / "regions.csv"
+
+
+class RegionName(NamedTuple):
+    zh: str
+    en: str
+
+
+@functools.cache
+def region_names() -> dict[str, RegionName]:
+    """Every province- and city-level code with its names, read once per process."""
+    with REGIONS_CSV.open(encoding="utf-8", newline="") as f:
+        return {row["code"]: RegionName(zh=row["name_zh"], en=row["name_en"]) for row in csv.DictReader(f)}
+
+
+def region_name(code: str, *, language: str | None = None) -> str:
+    """The region's name in the language (the active one by default): 大连市, or Dalian in English;
+    the code itself when the data has no name for it (a district's, a mistyped one)."""
+    names = region_names().get(code)
+    if names is None:
+        return code
+    language = language or translation.get_language() or "zh-hans"
+    return names.zh if language.lower().startswith("zh") else names.en

@@ -20,6 +20,7 @@ from common.api_fields import (
 from common.errors import ApplicationError
 from common.permissions import IsInsuree, person_of
 from insurees.models import Scheme
+from insurees.regions import region_name
 from insurees.selectors import insuree_get_by_id_number
 from mutual_aid import errors as binding_errors
 from mutual_aid.selectors import binding_list_for_person
@@ -93,6 +94,7 @@ class PremiumApi(APIView):
     class OutputSerializer(serializers.Serializer):
         year = serializers.IntegerField()
         region_code = serializers.CharField()
+        region_name = serializers.CharField()
         amount = serializers.CharField(allow_null=True)
         collection_period = inline_serializer(
             "CollectionPeriod",
@@ -148,6 +150,7 @@ class PremiumApi(APIView):
             {
                 "year": due.year,
                 "region_code": beneficiary.region_code,
+                "region_name": region_name(beneficiary.region_code),
                 "amount": yuan(rate.amount_fen) if rate else None,
                 "collection_period": {"start": rate.collection_start, "end": rate.collection_end}
                 if rate
@@ -273,7 +276,7 @@ class PaymentReceiptApi(APIView):
     @extend_schema(responses={(200, "application/pdf"): bytes, **error_responses(401, 403, 404)})
     def get(self, request, payment_id: int):
         payment = payment_get_for_person(person=person_of(request.user), payment_id=payment_id)
-        response = HttpResponse(receipt_pdf(payment=payment), content_type="application/pdf")
+        response = HttpResponse(receipt_pdf(payment=payment, request=request), content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="receipt-{payment.reference}.pdf"'
         return response
 

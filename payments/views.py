@@ -329,7 +329,7 @@ def receipt_view(request, payment_id: int):
         payment = payment_get_for_person(person=person, payment_id=payment_id)
     except ApplicationError:
         raise Http404 from None
-    response = HttpResponse(receipt_pdf(payment=payment), content_type="application/pdf")
+    response = HttpResponse(receipt_pdf(payment=payment, request=request), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="receipt-{payment.reference}.pdf"'
     return response
 

@@ -7,7 +7,7 @@ from contextlib import closing
 from django.conf import settings
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -19,6 +19,7 @@ from common.api_fields import IdNumberField, YearField, error_responses, idempot
 from common.errors import ApplicationError
 from common.masking import mask_name
 from common.permissions import IsAuditor, IsCounterStaff, IsCounterSupervisor
+from insurees.regions import region_name
 from mutual_aid.models import Relation
 from payments.apis import PaymentOutputSerializer
 from payments.models import Payment, PaymentChannel, PaymentStatus, RefundReason
@@ -331,6 +332,7 @@ def _page_csv(local_zone: datetime.tzinfo) -> tuple[list[str], Callable[[tuple],
         **{("relation", value): str(label) for value, label in Relation.choices},
         **{("status", value): str(label) for value, label in PaymentStatus.choices},
     }
+    language = translation.get_language()
 
     def row(values: tuple) -> tuple:
         reference, created_at, year, region, *coded, amount_fen, beneficiary, authorizer = values
@@ -342,7 +344,7 @@ def _page_csv(local_zone: datetime.tzinfo) -> tuple[list[str], Callable[[tuple],
             reference,
             created_at.astimezone(local_zone).strftime("%Y-%m-%d %H:%M:%S"),
             year,
-            region,
+            region_name(region, language=language),
             channel,
             relation,
             status,

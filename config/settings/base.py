@@ -211,3 +211,10 @@ NOTICE_REDELIVER_AFTER_SECONDS = env.int("NOTICE_REDELIVER_AFTER_SECONDS", defau
 NOTICE_DELIVERY_MAX_ATTEMPTS = env.int("NOTICE_DELIVERY_MAX_ATTEMPTS", default=5)
 # Authorizers with unpaid bound relatives are reminded this many days before a collection period ends.
 PREMIUM_REMINDER_DAYS = env.int("PREMIUM_REMINDER_DAYS", default=14)
+
+# Receipts: the issuing agency printed on every receipt (the deployment's own 医疗保障经办机构), the portal's
+# public address for the receipt's QR code (empty: the request's host), and a TrueType CJK font file to
+# embed instead of the bundled WenQuanYi Micro Hei (empty: the bundled one).
+RECEIPT_ISSUER = env("RECEIPT_ISSUER", default="医疗保障经办机构")
+PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="")
+RECEIPT_FONT = env("RECEIPT_FONT", default="")

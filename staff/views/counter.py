@@ -170,6 +170,6 @@ def receipt_view(request, payment_id: int):
     payment = payment_get(payment_id=payment_id)
     if payment is None:
         raise Http404
-    response = HttpResponse(receipt_pdf(payment=payment), content_type="application/pdf")
+    response = HttpResponse(receipt_pdf(payment=payment, request=request), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="receipt-{payment.reference}.pdf"'
     return response

@@ -148,7 +148,7 @@ def test_large_type_and_english_are_remembered(new_page, world):
     screenshot(page, "home-large-type")
 
     with page.expect_navigation():
-        page.select_option("#language", "en")
+        page.click("#language")  # one button switches to the other language
     page.goto("/")
     assert "Relatives my account pays for" in page.content()
     screenshot(page, "home-english-desktop")

@@ -14,7 +14,7 @@ from insurees.models import Enrollment
 from mutual_aid.models import Relation
 from payments.models import PaymentChannel, RefundReason
 from payments.services import Actor, payment_refund
-from tests.factories import DALIAN, BindingFactory, UserFactory
+from tests.factories import BindingFactory, UserFactory
 from tests.payments.paying import payment_create_for_relative
 
 
@@ -167,7 +167,7 @@ def test_the_pages_csv_is_in_chinese_by_default_with_labels_yuan_and_masked_name
     father, refunded = paid
     by_reference = {row[0]: row for row in rows[1:]}
     assert by_reference[father.reference][3:] == [
-        DALIAN,
+        "大连市",
         "授权人代缴",
         "父母",
         "已缴费",
@@ -200,7 +200,7 @@ def test_the_pages_csv_is_in_english_with_the_english_language(client, auditor, 
         "Paid from the account of",
     ]
     assert len(rows) == 2
-    assert rows[1][4:8] == [str(PaymentChannel.AUTHORIZER.label), "Parent", "Settled", "420.00"]
+    assert rows[1][3:8] == ["Dalian", str(PaymentChannel.AUTHORIZER.label), "Parent", "Settled", "420.00"]
     assert rows[1][8] == mask_name(world.beneficiary.person.name)
 
 

@@ -1,0 +1,175 @@
+"""The layout on a phone and in elderly mode, measured in Chromium: the header leaves the screen to
+the page, every tap target is as large as the mode promises, controls take the page's font, and no
+page is wider than the screen from 320 to 414 px, the 22-digit payment reference included."""
+
+import pytest
+
+from payments.services import Actor, payments_create_for_relatives
+from tests.e2e.conftest import screenshot, sign_in
+from tests.factories import BindingFactory, EmployeeFactory, PledgeFactory, PremiumRateFactory, user_for
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+ELDERLY_TARGET, STANDARD_TARGET = 56, 44
+# At most this share of a 375 x 812 screen for the header, in every language and mode.
+HEADER_SHARE = 0.20
+
+
+@pytest.fixture
+def family():
+    """An authorizer with three bound relatives, one of them paid for (a receipt to show)."""
+    from django.utils import timezone
+
+    year = timezone.localdate().year + 1
+    PledgeFactory()
+    PremiumRateFactory(year=year)
+    authorizer = EmployeeFactory(balance_fen=500_000)
+    bindings = [BindingFactory(authorizer=authorizer) for _ in range(3)]
+    user = user_for(authorizer.person)
+    [payment] = payments_create_for_relatives(
+        authorizer=authorizer.person,
+        relative_id_numbers=[bindings[0].beneficiary.person.id_number],
+        year=year,
+        actor=Actor(user=user, idempotency_key="layout-test"),
+    )
+    user_for(bindings[1].beneficiary.person)
+    return {"authorizer": authorizer, "bindings": bindings, "payment": payment}
+
+
+def open_as(new_page, live_server, who, *, width=375, language="zh-hans", elderly=False):
+    page = new_page(width=width, height=812)
+    cookies = [{"name": "django_language", "value": language, "url": live_server.url}]
+    if elderly:
+        cookies.append({"name": "gongji_elderly", "value": "1", "url": live_server.url})
+    page.context.add_cookies(cookies)
+    if who is not None:
+        sign_in(page, who.id_number)
+    return page
+
+
+def overflow(page) -> int:
+    """How many pixels the page is wider than the window (0: none)."""
+    return page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth")
+
+
+def small_targets(page, minimum: int) -> list[str]:
+    """Tap targets smaller than `minimum` px: buttons, links styled as buttons, navigation links,
+    selects and text inputs, and checkboxes and radios with their labels (the label is the target)."""
+    return page.evaluate(
+        """(minimum) => {
+          const targets = document.querySelectorAll(
+            'button, a.btn, nav.main a, select, label.check, textarea,'
+            + ' input:not([type=hidden]):not([type=checkbox]):not([type=radio])');
+          const small = [];
+          for (const element of targets) {
+            const box = element.getBoundingClientRect();
+            if (box.width === 0 && box.height === 0) continue;  // not shown
+            if (box.height + 0.5 < minimum || box.width + 0.5 < minimum) {
+              small.push(`${element.tagName.toLowerCase()} "${element.textContent.trim().slice(0, 30)}"`
+                + ` ${Math.round(box.width)}x${Math.round(box.height)}`);
+            }
+          }
+          for (const input of document.querySelectorAll('input[type=checkbox], input[type=radio]')) {
+            if (!input.closest('label')) small.push(`${input.id}: a checkbox outside its label`);
+          }
+          return small;
+        }""",
+        minimum,
+    )
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+@pytest.mark.parametrize("elderly", [False, True], ids=["standard", "elderly"])
+def test_the_header_takes_little_of_a_phone_screen(new_page, live_server, family, language, elderly):
+    page = open_as(new_page, live_server, family["authorizer"].person, language=language, elderly=elderly)
+    page.goto("/")
+
+    header = page.locator("header.top").bounding_box()
+    nav_links = page.locator("nav.main a").count()
+
+    assert header is not None
+    assert header["height"] / 812 <= HEADER_SHARE, f"{header['height']:.0f} px of 812"
+    assert nav_links >= 4  # the navigation is there, in its one row, not cut away
+    assert overflow(page) == 0
+    screenshot(page, f"header-{language}-{'elderly' if elderly else 'standard'}")
+
+
+@pytest.mark.parametrize(
+    ("elderly", "minimum"), [(False, STANDARD_TARGET), (True, ELDERLY_TARGET)], ids=["standard", "elderly"]
+)
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_tap_targets_are_as_large_as_the_mode_promises(
+    new_page, live_server, family, elderly, minimum, language
+):
+    page = open_as(new_page, live_server, family["authorizer"].person, language=language, elderly=elderly)
+
+    for path in ("/", "/bindings/new/", "/pay/", f"/bindings/{family['bindings'][0].pk}/", "/records/"):
+        page.goto(path)
+        assert small_targets(page, minimum) == [], path
+
+
+def test_controls_take_the_page_font(new_page, live_server, family):
+    page = open_as(new_page, live_server, family["authorizer"].person, elderly=True)
+    page.goto("/bindings/new/")
+
+    fonts = page.evaluate(
+        """() => {
+          const page = getComputedStyle(document.querySelector('main'));
+          return [...document.querySelectorAll('main button, main input[type=text], main select')].map(e => {
+            const style = getComputedStyle(e);
+            return [e.tagName, style.fontFamily === page.fontFamily, style.fontSize === page.fontSize];
+          });
+        }"""
+    )
+
+    assert fonts, "the bind form has controls"
+    assert all(family_same and size_same for _tag, family_same, size_same in fonts), fonts
+
+
+@pytest.mark.parametrize("width", [320, 375, 414])
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_no_page_is_wider_than_a_phone_in_elderly_mode(new_page, live_server, family, width, language):
+    authorizer, payment = family["authorizer"], family["payment"]
+    page = open_as(new_page, live_server, authorizer.person, width=width, language=language, elderly=True)
+    pages = [
+        "/",
+        "/bindings/new/",
+        f"/bindings/{family['bindings'][0].pk}/",
+        "/pay/",
+        "/records/",
+        "/notifications/",
+        f"/payments/{payment.pk}/",
+        "/pay/done/layout-test/",
+        f"/receipts/verify/?reference={payment.reference}&code={payment.verification_code}",
+        "/no-such-page/",
+    ]
+
+    for path in pages:
+        page.goto(path)
+        assert overflow(page) == 0, path
+
+    page.goto(f"/payments/{payment.pk}/")
+    reference = page.get_by_text(payment.reference).first.bounding_box()
+    assert reference is not None
+    assert reference["x"] + reference["width"] <= width
+    screenshot(page, f"payment-detail-elderly-{language}-{width}")
+
+
+@pytest.mark.parametrize("width", [320, 414])
+def test_the_signed_out_pages_fit_a_phone_in_elderly_english(new_page, live_server, width):
+    page = open_as(new_page, live_server, None, width=width, language="en", elderly=True)
+
+    for path in ("/login/", "/register/", "/receipts/verify/", "/no-such-page/"):
+        page.goto(path)
+        assert overflow(page) == 0, path
+        assert small_targets(page, ELDERLY_TARGET) == [], path
+
+
+def test_the_relatives_pages_fit_a_phone_in_elderly_mode(new_page, live_server, family):
+    relative = family["bindings"][1].beneficiary.person
+    page = open_as(new_page, live_server, relative, width=320, language="en", elderly=True)
+
+    for path in ("/", "/pay/mine/", "/records/", "/notifications/"):
+        page.goto(path)
+        assert overflow(page) == 0, path
+        assert small_targets(page, ELDERLY_TARGET) == [], path
