@@ -61,7 +61,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
     if isinstance(exc, ApplicationError):
-        return error_response(exc.code, str(exc.message), exc.status, exc.field)
+        response = error_response(exc.code, str(exc.message), exc.status, exc.field)
+        if exc.status == status.HTTP_503_SERVICE_UNAVAILABLE:
+            response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     if isinstance(exc, exceptions.ValidationError):
         field, message = _first_field_error(exc.detail)
         code = "invalid_id_number" if _is_id_number_error(exc.detail) else "invalid_input"

@@ -25,3 +25,15 @@ def is_transient_database_error(exc: BaseException) -> bool:
     module = type(cause).__module__ if cause is not None else ""
     # No SQLSTATE: the server never answered (refused, closed, timed out).
     return module.startswith("psycopg")
+
+
+# Rolled back by the server, which said so: a deadlock's or a serialization conflict's loser.
+_ROLLED_BACK_CODES = {"40P01", "40001"}
+
+
+def outcome_is_unknown(exc: BaseException) -> bool:
+    """Whether a transient error leaves it unknown to this side if the statement committed: the
+    connection was lost or the server shut down mid-call, so its answer may be what was lost; a
+    deadlock's or a conflict's loser was rolled back, and the server said so."""
+    sqlstate = getattr(exc.__cause__, "sqlstate", None)
+    return is_transient_database_error(exc) and sqlstate not in _ROLLED_BACK_CODES

@@ -33,12 +33,6 @@ def draft_get(request, *, key: str, kind: str) -> dict[str, Any] | None:
     return draft if isinstance(draft, dict) and draft.get("kind") == kind else None
 
 
-def draft_drop(request, *, key: str) -> None:
-    drafts = dict(request.session.get(SESSION_DRAFTS, {}))
-    if drafts.pop(key, None) is not None:
-        request.session[SESSION_DRAFTS] = drafts
-
-
 def draft_digest(draft: dict[str, Any]) -> str:
     """The choice as one string: the check page sends it back with the confirmation."""
     return json.dumps(draft, sort_keys=True, separators=(",", ":"))

@@ -67,3 +67,14 @@ def idempotency_in_flight() -> ApplicationError:
 
 def relatives_not_distinct() -> ApplicationError:
     return ApplicationError("invalid_input", _("Choose each relative once."), field="beneficiary_id_numbers")
+
+
+def payment_outcome_unknown() -> ApplicationError:
+    return ApplicationError(
+        "service_unavailable",
+        _(
+            "The connection to the database was lost while the payment was being made, so whether it "
+            "was made is not known yet. Retry with the same Idempotency-Key: a payment already made is "
+            "returned, never made twice."
+        ),
+    )

@@ -16,8 +16,9 @@ from ledger.selectors import account_balance_get
 from mutual_aid import errors as binding_errors
 from mutual_aid.models import BindingStatus
 from mutual_aid.selectors import binding_active_exists_for_beneficiary, binding_list_for_person
-from payments.drafts import draft_digest, draft_drop, draft_get, draft_key, draft_save
+from payments.drafts import draft_digest, draft_get, draft_key, draft_save
 from payments.forms import ConfirmForm, PayForm, SelfPayForm, VerifyForm, year_choices
+from payments.outcome_page import payment_outcome_unknown_page
 from payments.receipts import receipt_pdf
 from payments.selectors import (
     expenditure_list_for_person,
@@ -90,8 +91,11 @@ def pay_check_view(request, key: str):
                 actor=Actor(user=request.user, idempotency_key=key),
             )
         except ApplicationError as error:
+            if error.status == 503:  # the outcome is not known: the same key asks again
+                return payment_outcome_unknown_page(request, records_url=reverse("records"))
             return journey.render(journey.refused(draft, key, error))
-        draft_drop(request, key=key)
+        # The draft stays (a paid key leads to its confirmation): nothing is written after the payment,
+        # so its answer cannot fail once the money has moved.
         return redirect("pay-done", key=key)
     try:
         preview = journey.preview(year=draft["year"], beneficiary_ids=draft["beneficiaries"])
@@ -147,8 +151,11 @@ def pay_self_check_view(request, key: str):
                 beneficiary=person, year=draft["year"], actor=Actor(user=request.user, idempotency_key=key)
             )
         except ApplicationError as error:
+            if error.status == 503:  # the outcome is not known: the same key asks again
+                return payment_outcome_unknown_page(request, records_url=reverse("records"))
             return journey.render(journey.refused(draft, key, error))
-        draft_drop(request, key=key)
+        # The draft stays (a paid key leads to its confirmation): nothing is written after the payment,
+        # so its answer cannot fail once the money has moved.
         return redirect("pay-done", key=key)
     try:
         preview = journey.preview(year=draft["year"])

@@ -8,7 +8,9 @@ ApplicationError of that code.
 from __future__ import annotations
 
 import datetime
+import logging
 import secrets
+import time
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from functools import partial
@@ -18,6 +20,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
+from common.db_errors import is_transient_database_error, outcome_is_unknown
 from common.errors import ApplicationError
 from common.id_numbers import normalize_id_number
 from insurees.models import Insuree, Person, Scheme
@@ -36,6 +39,13 @@ LOCK_NOT_AVAILABLE = "55P03"
 # How long a retry waits for its twin (the first request with the same key) to finish before it
 # answers idempotency_in_flight instead of holding its client any longer.
 IDEMPOTENCY_WAIT_MS = 5_000
+# A connection lost during a payment leaves this side not knowing whether it committed. The same key
+# asked again on a new connection tells: a payment made is replayed, one not made is made now. So the
+# answer is the truth (201 for money that moved), asked again after these pauses (seconds) before the
+# caller is told the outcome is unknown.
+OUTCOME_RECHECK_PAUSES = (0.2, 0.5, 1.0)
+
+logger = logging.getLogger(__name__)
 
 # The refusals the function raises, by the code in its message; `detail` carries their facts.
 REFUSALS: dict[str, Callable[[int, str], ApplicationError]] = {
@@ -87,6 +97,35 @@ def _pay(
 ) -> list[Payment]:
     if not isinstance(year, int) or isinstance(year, bool):
         raise errors.invalid_year()
+    if connection.in_atomic_block:
+        # Inside the caller's (a test's) transaction: a lost connection has lost that too.
+        return _pay_once(person=person, id_numbers=id_numbers, year=year, actor=actor, channel=channel)
+    unknown = False
+    for pause in (0.0, *OUTCOME_RECHECK_PAUSES):
+        time.sleep(pause)
+        try:
+            connection.ensure_connection()  # nothing is sent before this succeeds
+        except DatabaseError as exc:
+            if not is_transient_database_error(exc):
+                raise
+            failure = exc
+            continue
+        try:
+            return _pay_once(person=person, id_numbers=id_numbers, year=year, actor=actor, channel=channel)
+        except DatabaseError as exc:
+            if not is_transient_database_error(exc):
+                raise
+            failure, unknown = exc, unknown or outcome_is_unknown(exc)
+            logger.warning("payment: %s; asking again with the same key", exc)
+            connection.close_if_unusable_or_obsolete()
+    if unknown:
+        raise errors.payment_outcome_unknown() from failure
+    raise failure  # the database was out of reach or rolled back each time: nothing moved
+
+
+def _pay_once(
+    *, person: Person, id_numbers: list[str] | None, year: int, actor: Actor, channel: PaymentChannel
+) -> list[Payment]:
     # The function is the whole payment, so on its own its one statement commits it as it returns:
     # no BEGIN and COMMIT round trips, and no locks held while Python builds the answer. A counter's
     # audit record must commit with the payment, so it gets a transaction. Inside a caller's

@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 from common.errors import ApplicationError
 from common.forms import add_application_error
 from ledger.selectors import account_balance_get
-from payments.drafts import draft_digest, draft_drop, draft_get, draft_key, draft_save
+from payments.drafts import draft_digest, draft_get, draft_key, draft_save
 from payments.forms import ConfirmForm
+from payments.outcome_page import payment_outcome_unknown_page
 from payments.selectors import (
     RelativesPaymentPreview,
     SelfPaymentPreview,
@@ -91,8 +92,10 @@ def pay_check_view(request, key: str):
                 authorizer_id_number=None if payee.binding is None else person.id_number,
             )
         except ApplicationError as error:
+            if error.status == 503:  # the outcome is not known: the same key asks again
+                return payment_outcome_unknown_page(request, records_url=reverse("staff:person"))
             return _refused(request, person, form, error)
-        draft_drop(request, key=key)
+        # Nothing is written after the payment (the draft stays): its answer cannot fail once it is made.
         return redirect("staff:pay-done", key=key)
     try:
         preview = _preview(person, payee, draft["year"])
