@@ -38,6 +38,17 @@ def test_the_relatives_page_tells_him_who_paid_and_links_to_the_payment(family, 
     assert "580.00" not in chinese  # the payer's balance is his, not his father's
 
 
+def test_the_home_page_says_how_many_notices_are_unread_until_they_are_read(family, paid):
+    client = page_client(family.beneficiary.person)
+
+    home = client.get(reverse("home")).content.decode()
+    assert "您有 1 条未读消息" in home
+    assert 'id="unread-callout"><a href="/notifications/"' in home
+
+    client.post(reverse("notifications-read"))
+    assert 'id="unread-callout"' not in client.get(reverse("home")).content.decode()
+
+
 def test_marking_read_on_the_page_marks_only_ones_own(family, paid):
     son, father = family.authorizer.person, family.beneficiary.person
 
