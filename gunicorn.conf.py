@@ -18,6 +18,9 @@ preload_app = True
 max_requests = 50_000
 max_requests_jitter = 5_000
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+# gunicorn's own format, then the time taken and the request id (common/request_id.py) that the
+# request's log lines carry.
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms %({x-request-id}o)s'
 errorlog = "-"
 
 

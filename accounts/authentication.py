@@ -23,11 +23,14 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
 
+from common.faults import FaultLog
 from common.rows import columns, instances
 from insurees.models import Person
 
 User = get_user_model()
 logger = logging.getLogger(__name__)
+# Logged when Redis goes away and when it is back, not on each of the calls in between (issue 17).
+sign_in_cache = FaultLog("sign-in cache", logger)
 
 TOKEN_CACHE_SECONDS = 300
 # The password hash stays out of the cache: deferred, it is read only if used, and save() leaves it.
@@ -72,10 +75,12 @@ def _cache_call(method, *args):
     """The cache is a shortcut: with Redis away, sign-in reads the database, and an entry that could
     not be dropped expires after TOKEN_CACHE_SECONDS."""
     try:
-        return method(*args)
-    except Exception:
-        logger.warning("sign-in cache unavailable", exc_info=True)
+        result = method(*args)
+    except Exception as exc:
+        sign_in_cache.failed(exc)
         return None
+    sign_in_cache.recovered()
+    return result
 
 
 def _user_of_token(key: str):

@@ -15,11 +15,14 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from common.db_errors import is_transient_database_error
 from common.errors import ApplicationError
+from common.faults import database_fault
 
 logger = logging.getLogger(__name__)
 
 # Seconds a client should wait before retrying while the database is out of reach.
 RETRY_AFTER_SECONDS = 5
+# A deadlock's or a serialization conflict's loser: the database is there, each one worth its traceback.
+_LOSER_CODES = ("40P01", "40001")
 
 
 def _first_field_error(detail: Any, prefix: str = "") -> tuple[str | None, str]:
@@ -56,7 +59,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         # The database went away (restart, dropped connection) or chose this transaction to lose a
         # deadlock: the client may retry, with the same Idempotency-Key for a payment. Anything
         # else from the database is a bug and stays a 500, logged in full by Django.
-        logger.warning("database unavailable, answered 503: %s", exc, exc_info=True)
+        if getattr(exc.__cause__, "sqlstate", None) in _LOSER_CODES:
+            logger.warning("database: a deadlock's or conflict's loser, answered 503: %s", exc, exc_info=True)
+        else:
+            # The database is away: logged when it goes and when it is back, not on every request.
+            database_fault.failed(exc)
         response = Response(service_unavailable_body(), status=status.HTTP_503_SERVICE_UNAVAILABLE)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response

@@ -30,6 +30,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "outside_collection_period": 422,
     "insufficient_balance": 422,
     "refund_not_allowed": 422,
+    "allowance_below_spent": 422,
     "unbalanced_transaction": 422,
     "rate_limited": 429,
     "server_error": 500,

@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.apis import TokenCreateApi, UserRegisterApi
 from common.api import api_not_found
-from insurees.apis import MeApi
+from medical.apis import AllowanceApi, AllowanceListApi, MeWithAllowancesApi
 from mutual_aid.apis import BindingDetailApi, BindingListCreateApi, PledgeApi
 from notices.apis import NoticeListApi, NoticeReadApi
 from payments.apis import (
@@ -23,10 +23,12 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("auth/register/", UserRegisterApi.as_view(), name="api-register"),
     path("auth/token/", TokenCreateApi.as_view(), name="api-token"),
-    path("me/", MeApi.as_view(), name="api-me"),
+    path("me/", MeWithAllowancesApi.as_view(), name="api-me"),
     path("pledge/", PledgeApi.as_view(), name="api-pledge"),
     path("bindings/", BindingListCreateApi.as_view(), name="api-bindings"),
     path("bindings/<int:binding_id>/", BindingDetailApi.as_view(), name="api-binding"),
+    path("bindings/<int:binding_id>/allowance/", AllowanceApi.as_view(), name="api-binding-allowance"),
+    path("allowances/", AllowanceListApi.as_view(), name="api-allowances"),
     path("premiums/<int:year>/", PremiumApi.as_view(), name="api-premium"),
     path("payments/", PaymentListCreateApi.as_view(), name="api-payments"),
     path("payments/self/", PaymentSelfApi.as_view(), name="api-payments-self"),

@@ -25,11 +25,39 @@ EMBEDDED_DATABASE = "gongji"
 EMBEDDED_SETTINGS = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
 
 
+def process_role(argv: list[str] | None = None) -> str:
+    """Which of the portal's processes this is, for its connections' application_name (`gongji-web`
+    and so on): read from the command line, where every entry point (gunicorn, celery, manage.py)
+    leaves its mark before the settings load: `gunicorn` or `manage.py runserver` (web), `celery ...
+    worker`, `celery ... beat`, `manage.py relay_outbox` (relay), pytest (test), and any other
+    command `manage`. GONGJI_PROCESS, if set, says it instead (another WSGI server, a script)."""
+    role = os.environ.get("GONGJI_PROCESS", "")
+    if role:
+        return role
+    argv = sys.argv if argv is None else argv
+    if not argv:
+        return "manage"
+    program = Path(argv[0])
+    # `celery`, or `python -m celery` (whose argv[0] is celery/__main__.py).
+    if program.name == "celery" or (program.name == "__main__.py" and program.parent.name == "celery"):
+        words = set(argv[1:])
+        return "worker" if "worker" in words else "beat" if "beat" in words else "manage"
+    if program.name.startswith("gunicorn"):
+        return "web"
+    if program.name.startswith(("pytest", "py.test")) or "PYTEST_XDIST_WORKER" in os.environ:
+        return "test"
+    command = argv[1] if len(argv) > 1 else ""
+    return {"relay_outbox": "relay", "runserver": "web"}.get(command, "manage")
+
+
 def database_config(url: str, *, conn_max_age: int, server_side_binding: bool) -> dict[str, Any]:
     config = environ.Env.db_url_config(url)
     config["CONN_MAX_AGE"] = conn_max_age
     config["CONN_HEALTH_CHECKS"] = True
     options = config.setdefault("OPTIONS", {})
+    # Each connection says which process holds it (pg_stat_activity, the server's log with %a), unless
+    # DATABASE_URL names one (?application_name=...).
+    options.setdefault("application_name", f"gongji-{process_role()}")
     # While the server is away a request fails within seconds instead of hanging on connect.
     options.setdefault("connect_timeout", 3)
     # Parameters travel apart from the SQL, and psycopg prepares a statement on its fifth run on a

@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 from accounts.views import elderly_mode_view, login_view, logout_view, register_view
+from medical.views import allowance_check_view, allowance_done_view, allowance_release_view, allowance_view
 from mutual_aid.views import binding_create_view, binding_end_view, binding_manage_view, binding_pause_view
 from notices.views import notifications_read_view, notifications_view
 from payments.views import (
@@ -28,6 +29,12 @@ urlpatterns = [
     path("bindings/<int:binding_id>/", binding_manage_view, name="binding-manage"),
     path("bindings/<int:binding_id>/end/", binding_end_view, name="binding-end"),
     path("bindings/<int:binding_id>/self-pay/", binding_pause_view, name="binding-pause"),
+    path("bindings/<int:binding_id>/allowance/", allowance_view, name="allowance"),
+    path(
+        "bindings/<int:binding_id>/allowance/check/<slug:key>/", allowance_check_view, name="allowance-check"
+    ),
+    path("bindings/<int:binding_id>/allowance/done/<slug:key>/", allowance_done_view, name="allowance-done"),
+    path("bindings/<int:binding_id>/allowance/release/", allowance_release_view, name="allowance-release"),
     path("pay/", pay_view, name="pay"),
     path("pay/check/<slug:key>/", pay_check_view, name="pay-check"),
     path("pay/mine/", pay_self_view, name="pay-self"),

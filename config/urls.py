@@ -1,7 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from common.health import healthz, readyz
+
 urlpatterns = [
+    # For the load balancer and the supervisor (common/health.py): no language, no sign-in.
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),

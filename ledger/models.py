@@ -13,6 +13,8 @@ class AccountKind(models.TextChoices):
     FUND = "fund", _("Fund account")
     # Where money enters the books from outside (opening balances, contributions); it goes negative.
     EXTERNAL = "external", _("External source")
+    # An allowance's money set aside from a personal account (medical): it spends only from here.
+    HOLD = "hold", _("Held for an allowance")
 
 
 class Account(models.Model):

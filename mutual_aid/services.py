@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from insurees.models import Insuree, InsureeStatus, Person, Scheme
@@ -145,6 +146,22 @@ def binding_end_all_for_insuree(*, insuree: Insuree, reason: EndReason) -> int:
         ]
     )
     return len(ending)
+
+
+def bindings_lock_active_of_insurees(*, insuree_ids: list[int]) -> None:
+    """Locks every active binding these insurees are on, in primary-key order. A caller that ends
+    several insurees' bindings one statement after another (the roster's changes) takes them all
+    first: an ending binding's allowance release locks its authorizer's accounts, so ending them one by
+    one could hold one authorizer's accounts while waiting for another binding of his that an
+    allowance change holds while it waits for those accounts."""
+    list(
+        Binding.objects.select_for_update(no_key=True, of=("self",))
+        .filter(
+            Q(authorizer_id__in=insuree_ids) | Q(beneficiary_id__in=insuree_ids), status=BindingStatus.ACTIVE
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 def _binding_notices(binding: Binding, kind: NoticeKind, **facts: Any) -> list[NoticeDraft]:

@@ -13,6 +13,8 @@ class NoticeKind(models.TextChoices):
     BINDING_CREATED = "binding_created", _("Mutual-aid binding created")
     BINDING_ENDED = "binding_ended", _("Mutual-aid binding ended")
     PREMIUM_REMINDER = "premium_reminder", _("Premium reminder")
+    ALLOWANCE_SET = "allowance_set", _("Allowance set")
+    ALLOWANCE_RELEASED = "allowance_released", _("Allowance released")
 
 
 class NoticeLink(models.TextChoices):

@@ -7,6 +7,7 @@ import datetime
 import json
 import logging
 from collections.abc import Collection, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -19,6 +20,7 @@ from django.db.models import F
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
+from common.faults import FaultLog
 from notices.models import Notice, NoticeKind, NoticeLink
 from notices.senders import notice_senders
 from notices.tasks import notices_deliver_task
@@ -33,6 +35,8 @@ REDELIVER_BATCH = 500
 # commit wait for its connection timeout, and the sweep delivers anyway.
 BROKER_DOWN_FLAG = "notices:broker-down"
 BROKER_DOWN_SECONDS = 30
+# Logged when the broker goes away and when a publish gets through again; the sweep delivers meanwhile.
+notices_broker = FaultLog("notices: broker", logger)
 
 
 @dataclass(frozen=True)
@@ -107,16 +111,26 @@ def notices_deliver_after_commit(*, notice_ids: Sequence[int]) -> None:
 
 
 def _publish(*, notice_ids: list[int]) -> None:
-    if cache.get(BROKER_DOWN_FLAG):
-        return
+    try:
+        if cache.get(BROKER_DOWN_FLAG):
+            return
+    except Exception:
+        # The cache is Redis, as the broker is: with Redis away this process's own memory of the
+        # failure keeps each commit from waiting on the broker (and from logging).
+        if notices_broker.failed_within(BROKER_DOWN_SECONDS):
+            return
     try:
         notices_deliver_task.apply_async(kwargs={"notice_ids": notice_ids}, retry=False)
-    except OperationalError:
-        cache.set(BROKER_DOWN_FLAG, 1, BROKER_DOWN_SECONDS)
-        logger.warning("notices: broker unavailable after commit; the sweep will deliver them")
+    except OperationalError as exc:
+        with suppress(Exception):
+            cache.set(BROKER_DOWN_FLAG, 1, BROKER_DOWN_SECONDS)
+        notices_broker.failed(exc)
+        return
     except Exception:
         # In-process (eager) delivery that failed: the sweep takes the notices again.
         logger.exception("notices: delivery after commit failed; the sweep will deliver them")
+        return
+    notices_broker.recovered()
 
 
 def notices_deliver(*, notice_ids: Collection[int]) -> int:

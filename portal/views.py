@@ -40,6 +40,7 @@ def home_view(request):
             "is_employee": Scheme.EMPLOYEE in schemes,
             "is_resident": Scheme.RESIDENT in schemes,
             "given": [(b, overviews.get(b.beneficiary_id)) for b in given],
+            "given_bindings": given,
             "received": received,
             "own": own,
             # Offered only while an open year is unpaid and some bound account may pay it.

@@ -46,9 +46,13 @@ def _database_url() -> str:
 class CeleryWorker:
     """A real `celery worker` process on the test database and the real Redis broker."""
 
-    def __init__(self, broker_url: str | None = None, extra_env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, broker_url: str | None = None, extra_env: dict[str, str] | None = None, pool: str = "solo"
+    ) -> None:
         self.broker_url = broker_url or settings.REDIS_URL
         self.extra_env = extra_env or {}
+        # solo: one task at a time in the main process; "prefork" is production's (README), two children.
+        self.pool_args = ["--pool=solo"] if pool == "solo" else [f"--pool={pool}", "--concurrency=2"]
         self.process: subprocess.Popen | None = None
         self.log_path = ROOT / "test-artifacts" / "celery-worker.log"
 
@@ -76,7 +80,7 @@ class CeleryWorker:
                 "-A",
                 "config",
                 "worker",
-                "--pool=solo",
+                *self.pool_args,
                 "-l",
                 "info",
                 "-n",
@@ -148,10 +152,16 @@ def raw_connection(*, autocommit: bool):
 
 
 def point_broker(app, url: str) -> None:
-    """Points the publisher at a broker address (kombu keeps one producer pool per address)."""
+    """Points the publisher, control commands included, at a broker address (kombu keeps one
+    producer pool per address)."""
     app.conf.broker_url = url
+    # Celery 5.6 keeps reading broker_url from the settings it was configured from (namespaced);
+    # the read and write addresses, once set, come first.
+    app.conf.broker_read_url = url
+    app.conf.broker_write_url = url
     app._pool = None
     app.amqp._producer_pool = None
+    app.control.mailbox.__dict__.pop("producer_pool", None)  # a cached property
 
 
 @pytest.fixture

@@ -21,6 +21,8 @@ NOT_PAGES = {
     "staff:receipt",
     "staff:no-role",  # a staff account without a role: the demo data has none
     "set_language",
+    "healthz",  # JSON for the load balancer (common/health.py)
+    "readyz",
 }
 # What the audit's setup finds on the way (ids, keys, the check pages' addresses), made up.
 FACTS = {
@@ -35,6 +37,9 @@ FACTS = {
     "pay_check_path": "/pay/check/k/",
     "pay_self_check_path": "/pay/mine/check/k/",
     "counter_pay_check_path": "/staff/person/pay/check/k/",
+    "allowance_binding_id": 1,
+    "allowance_key": "k",
+    "allowance_check_path": "/bindings/1/allowance/check/k/",
 }
 
 

@@ -31,6 +31,9 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
+from medical.services import Actor as AllowanceActor
+from medical.services import allowance_set
+from medical.views import SESSION_DRAFTS as ALLOWANCE_DRAFTS
 from payments.drafts import SESSION_DRAFTS, draft_digest
 from payments.services import Actor
 from staff.views.access import SESSION_COUNTER, SESSION_PERSON
@@ -94,6 +97,13 @@ def world(db) -> World:
         year=year,
         actor=Actor(user=user_for(owner), idempotency_key="csrf-world-1"),
     )
+    # An allowance: something to release.
+    allowance_set(
+        authorizer=owner,
+        binding_id=paid.pk,
+        amount_fen=50_000,
+        actor=AllowanceActor(user=user_for(owner), idempotency_key="csrf-allowance"),
+    )
     stranger = ResidentFactory()
     return World(
         year=year,
@@ -123,6 +133,8 @@ def client_as(world: World, who: str) -> Client:
         session[SESSION_COUNTER] = "DL-07"
     # A journey chosen on step 1, so that its check page shows the form that confirms it.
     session[SESSION_DRAFTS] = {key: draft for key, (owner, draft) in drafts(world).items() if owner == who}
+    if who == "employee":  # an allowance chosen on its step 1
+        session[ALLOWANCE_DRAFTS] = {"csrf-allowance-check": allowance_draft(world)}
     session.save()
     return client
 
@@ -145,6 +157,10 @@ def drafts(w: World) -> dict[str, tuple[str, dict]]:
             },
         ),
     }
+
+
+def allowance_draft(w: World) -> dict:
+    return {"binding_id": w.unpaid.pk, "amount_fen": 30_000}
 
 
 def confirm_entry(name: str, who: str, key: str) -> Entry:
@@ -244,6 +260,27 @@ TABLE: dict[str, Entry] = {
         lambda w: {"paused": "1"},
         kwargs=binding_kwargs,
     ),
+    "bindings/<int:binding_id>/allowance/": Entry(
+        "allowance",
+        "employee",
+        lambda w: reverse("allowance", kwargs=binding_kwargs(w)),
+        lambda w: {"amount": "300.00"},
+        kwargs=binding_kwargs,
+    ),
+    "bindings/<int:binding_id>/allowance/check/<slug:key>/": Entry(
+        "allowance-check",
+        "employee",
+        lambda w: reverse("allowance-check", kwargs={**binding_kwargs(w), "key": "csrf-allowance-check"}),
+        lambda w: {"amount_fen": allowance_draft(w)["amount_fen"]},
+        kwargs=lambda w: {**binding_kwargs(w), "key": "csrf-allowance-check"},
+    ),
+    "bindings/<int:binding_id>/allowance/release/": Entry(
+        "allowance-release",
+        "employee",
+        lambda w: reverse("allowance-release", kwargs={"binding_id": w.paid.pk}),
+        lambda w: {},
+        kwargs=lambda w: {"binding_id": w.paid.pk},
+    ),
     "pay/": Entry(
         "pay",
         "employee",
@@ -317,6 +354,9 @@ GET_ONLY = {
     "staff/review/",  # a GET form: filters and the CSV export
     "staff/reconciliation/",  # a GET form: the day to reconcile
     "staff/no-role/",
+    "bindings/<int:binding_id>/allowance/done/<slug:key>/",
+    "healthz",  # JSON for the load balancer
+    "readyz",
 }
 
 

@@ -35,6 +35,7 @@ def production_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
             "SECURE_HSTS_SECONDS",
             "ALLOWED_HOSTS",
             "SECRET_KEY",
+            "LOG_FORMAT",
             "DJANGO_ALLOW_ASYNC_UNSAFE",  # the browser tests' own switch, never a deployment's
         }
     }
@@ -97,6 +98,9 @@ SETTING_NAMES = [
     "X_FRAME_OPTIONS",
     "ALLOWED_HOSTS",
     "MIDDLEWARE",
+    "LOG_FORMAT",
+    "LOGGING",
+    "SECURE_REDIRECT_EXEMPT",
 ]
 
 
@@ -137,6 +141,20 @@ def test_other_browser_protections_are_on(production_settings):
         "django.middleware.clickjacking.XFrameOptionsMiddleware",
     ):
         assert needed in middleware
+
+
+def test_production_logs_one_json_object_a_line_and_probes_skip_the_https_redirect(production_settings):
+    assert production_settings["LOG_FORMAT"] == "json"
+    assert production_settings["LOGGING"]["handlers"]["console"]["formatter"] == "json"
+    assert production_settings["MIDDLEWARE"][0] == "common.request_id.RequestIdMiddleware"
+    assert production_settings["SECURE_REDIRECT_EXEMPT"] == ["^healthz$", "^readyz$"]
+
+
+def test_production_refuses_an_unknown_log_format(tmp_path):
+    result = run(["manage.py", "check"], production_env(tmp_path, LOG_FORMAT="xml"))
+
+    assert result.returncode != 0
+    assert "LOG_FORMAT must be text or json" in result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):

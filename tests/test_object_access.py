@@ -32,6 +32,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from medical.services import Actor as AllowanceActor
+from medical.services import allowance_set
 from payments.models import Payment, PaymentStatus
 from payments.services import Actor
 from staff.services import counter_payment_create, counter_person_lookup, reconciliation_run
@@ -53,6 +55,7 @@ MISSING_ID = 987_654_321
 # The idempotency keys that name the pay pages' check and confirmation: family A's own payment, the
 # counter's, and one nobody used.
 OWNER_KEY, COUNTER_KEY, MISSING_KEY = "object-access-1", "object-access-counter", "no-such-key"
+ALLOWANCE_KEY = "object-access-allowance"  # family A's allowance, set in the world
 STRANGERS = ("other_employee", "other_resident")
 INSUREES = ("owner", *STRANGERS)
 ADMIN_PARAMS = {"object_id", "id", "content_type_id", "app_label", "url"}
@@ -136,6 +139,13 @@ def world(db) -> World:
         authorizer_id_number=owner.id_number,
     )
     reconciliation_run(date=timezone.localdate() - datetime.timedelta(days=400))
+    # Family A's allowance for the father: what the allowance URLs' refusals guard.
+    allowance_set(
+        authorizer=owner,
+        binding_id=binding.pk,
+        amount_fen=10_000,
+        actor=AllowanceActor(user=user_for(owner), idempotency_key=ALLOWANCE_KEY),
+    )
 
     world = World(
         year=year,
@@ -161,7 +171,9 @@ def world(db) -> World:
 
 
 # Every row of every table of the project's apps (and users, groups, tokens): what a refusal must keep.
-SNAPSHOT_APPS = ("auth", "authtoken", "accounts", "ledger", "insurees", "mutual_aid", "payments", "staff")
+SNAPSHOT_APPS = (
+    "auth", "authtoken", "accounts", "ledger", "insurees", "mutual_aid", "payments", "medical", "staff",
+)  # fmt: skip
 
 
 def database_state() -> dict[str, list[dict]]:
@@ -200,6 +212,13 @@ def payment_id(w, missing):
     return {"payment_id": MISSING_ID if missing else w.payment.pk}
 
 
+def allowance_key(w, missing):
+    return {
+        "binding_id": MISSING_ID if missing else w.binding.pk,
+        "key": MISSING_KEY if missing else ALLOWANCE_KEY,
+    }
+
+
 def owner_key(w, missing):
     return {"key": MISSING_KEY if missing else OWNER_KEY}
 
@@ -219,6 +238,14 @@ TABLE: dict[str, Entry] = {
         "owner",
         api=True,
         data=lambda w, m: {"self_pay_paused": True},
+    ),
+    "api/v1/bindings/<int:binding_id>/allowance/": Entry(
+        "api-binding-allowance",
+        binding_id,
+        ("put", "delete"),
+        "owner",
+        api=True,
+        data=lambda w, m: {"amount": "50.00"},
     ),
     "api/v1/payments/<int:payment_id>/": Entry("api-payment", payment_id, ("get",), "owner", api=True),
     "api/v1/payments/<int:payment_id>/receipt.pdf": Entry(
@@ -249,6 +276,19 @@ TABLE: dict[str, Entry] = {
     "bindings/<int:binding_id>/end/": Entry("binding-end", binding_id, ("post",), "owner", api=False, ok=302),
     "bindings/<int:binding_id>/self-pay/": Entry(
         "binding-pause", binding_id, ("post",), "owner", api=False, data=lambda w, m: {"paused": "1"}, ok=302
+    ),
+    "bindings/<int:binding_id>/allowance/": Entry(
+        "allowance", binding_id, ("post",), "owner", api=False, data=lambda w, m: {"amount": "50.00"}, ok=302
+    ),
+    # The owner's key confirmed already: its check page sends him on to the confirmation.
+    "bindings/<int:binding_id>/allowance/check/<slug:key>/": Entry(
+        "allowance-check", allowance_key, ("get", "post"), "owner", api=False, ok=302
+    ),
+    "bindings/<int:binding_id>/allowance/done/<slug:key>/": Entry(
+        "allowance-done", allowance_key, ("get",), "owner", api=False
+    ),
+    "bindings/<int:binding_id>/allowance/release/": Entry(
+        "allowance-release", binding_id, ("post",), "owner", api=False, ok=302
     ),
     "payments/<int:payment_id>/": Entry("payment-detail", payment_id, ("get",), "owner", api=False),
     "payments/<int:payment_id>/receipt.pdf": Entry("receipt", payment_id, ("get",), "owner", api=False),
@@ -311,7 +351,8 @@ def call(world: World, entry: Entry, who: str, method: str, *, missing: bool = F
         client = world.api[who]
         if method == "get":
             return client.get(url, query)
-        return getattr(client, method)(url, data, format="json")
+        # A changing request carries its Idempotency-Key, so that only access decides its answer.
+        return getattr(client, method)(url, data, format="json", HTTP_IDEMPOTENCY_KEY=f"oa-{who}-{method}")
     client = world.web[who]
     if method == "get":
         return client.get(url, query)

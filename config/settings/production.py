@@ -1,5 +1,5 @@
 from .base import *  # noqa: F403
-from .base import DATABASE_OPTIONS, database_config, env
+from .base import DATABASE_OPTIONS, LOGGING, database_config, env, log_format
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
@@ -14,3 +14,6 @@ SESSION_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
+# One JSON object a log line, for the log shipper; LOG_FORMAT=text for a person reading.
+LOG_FORMAT = log_format(default="json")
+LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT

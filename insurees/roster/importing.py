@@ -316,7 +316,21 @@ class Followups:
 
 def _apply_followups(followups: Followups, *, report: ImportReport) -> None:
     # Changes are few next to a whole roster; each goes through the one path that applies the rules.
-    # Rows are locked in primary-key order, as payments lock them, so the two never deadlock.
+    # Rows are locked in primary-key order, as payments lock them, so the two never deadlock; the
+    # changed insurees and then all their active bindings first, in the order one change takes them
+    # (insuree, bindings, their allowances, accounts), so that no change holds an authorizer's accounts
+    # while waiting for a binding an allowance change holds (medical's allowances.sql).
+    from mutual_aid.services import bindings_lock_active_of_insurees
+
+    changed = sorted(insuree.pk for _row, insuree in followups.changes)
+    if changed:
+        list(
+            Insuree.objects.select_for_update(no_key=True, of=("self",))
+            .filter(pk__in=changed)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        bindings_lock_active_of_insurees(insuree_ids=changed)
     for row, insuree in sorted(followups.changes, key=lambda change: change[1].pk):
         insuree_change(insuree=insuree, status=InsureeStatus(row.status), region_code=row.region_code)
     for row, insuree in sorted(followups.adjustments, key=lambda adjustment: adjustment[1].account_id or 0):

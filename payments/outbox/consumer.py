@@ -7,15 +7,22 @@ import logging
 import time
 
 from django.core.cache import cache
+from django.db import DatabaseError, connection
 from django.db.models import F
 from django.utils import timezone
 
+from common.db_errors import is_transient_database_error
+from common.faults import FaultLog
 from payments.models import OutboxMessage
 from payments.outbox import DRAIN_FLAG, DRAIN_FLAG_TTL, DRAIN_PAUSE
 from payments.services import SYNC_BATCH, enrollments_sync_pending
 from payments.tasks import enrollment_sync_drain_task
 
 logger = logging.getLogger(__name__)
+# The relay runs round after round (relay_outbox --loop every second, beat's task every few): an
+# outage is logged as it starts and as it ends, not at every round.
+relay_broker = FaultLog("outbox relay: broker", logger)
+relay_database = FaultLog("outbox relay: database", logger)
 
 
 def outbox_drain(*, pause: float = DRAIN_PAUSE) -> int:
@@ -60,6 +67,26 @@ def outbox_relay(*, grace: datetime.timedelta | None = None) -> int:
         enrollment_sync_drain_task.apply_async(retry=False)
     except Exception as exc:  # the broker is down: the rows wait for the next round
         pending.update(attempts=F("attempts") + 1, last_error=str(exc)[:500])
-        logger.warning("outbox relay: broker unavailable, %d row(s) wait", waiting)
+        relay_broker.failed(exc)
         return 0
+    relay_broker.recovered()
+    return waiting
+
+
+def outbox_relay_round(*, grace: datetime.timedelta | None = None) -> int | None:
+    """One round of a relay that runs again and again: as outbox_relay, but a database that went
+    away (a restart, an outage) is no error, only logged; returns None while it is away. The broken
+    connection is closed, so that the next round opens a new one."""
+    try:
+        waiting = outbox_relay(grace=grace)
+    except DatabaseError as exc:
+        if not is_transient_database_error(exc):
+            raise  # a missing table or bad SQL: waiting would not mend it
+        relay_database.failed(exc)
+        try:
+            connection.close()
+        except DatabaseError:
+            pass  # closing a connection the server already dropped may fail too; it is gone either way
+        return None
+    relay_database.recovered()
     return waiting

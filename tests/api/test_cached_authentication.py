@@ -59,8 +59,8 @@ def test_a_second_call_reads_no_token_and_no_person(person, django_assert_num_qu
     client = client_for(person)
     assert client.get("/api/v1/me/").status_code == 200
 
-    # /me/ itself reads the caller's insurances and roles: 2 queries, with nothing for the sign-in.
-    with django_assert_num_queries(2):
+    # /me/ itself reads the caller's insurances, roles and holds: 3 queries, nothing for the sign-in.
+    with django_assert_num_queries(3):
         assert client.get("/api/v1/me/").status_code == 200
 
 

@@ -6,6 +6,7 @@ from django.db.models import Count, Q, Sum
 from insurees.models import Enrollment
 from ledger.models import Account, Entry, Transaction
 from ledger.selectors import accounts_out_of_balance, transactions_not_balanced
+from medical.models import Allowance, AllowanceChange
 from mutual_aid.models import Binding
 from notices.models import Notice
 from payments.models import IdempotencyKey, OutboxMessage, Payment, PaymentStatus
@@ -15,6 +16,7 @@ def assert_money_invariants() -> None:
     # Never overdrawn: no personal or fund account below zero.
     assert not Account.objects.filter(kind="personal", balance_fen__lt=0).exists()
     assert not Account.objects.filter(kind="fund", balance_fen__lt=0).exists()
+    assert not Account.objects.filter(kind="hold", balance_fen__lt=0).exists()
     # Every transaction's entries sum to zero, and so does the whole ledger.
     assert transactions_not_balanced() == []
     assert (Entry.objects.aggregate(total=Sum("amount_fen"))["total"] or 0) == 0
@@ -35,6 +37,14 @@ def assert_money_invariants() -> None:
             enrollment.insuree_id,
             enrollment.year,
         )
+    # An allowance's hold account holds its unspent part while it is active, nothing once released;
+    # every hold account is one allowance's, and no active allowance outlives its binding.
+    for allowance in Allowance.objects.select_related("hold_account"):
+        unspent = allowance.amount_fen - allowance.spent_fen if allowance.status == "active" else 0
+        assert allowance.hold_account.balance_fen == unspent, allowance
+    holds = Allowance.objects.values("hold_account")
+    assert not Account.objects.filter(kind="hold").exclude(pk__in=holds).exists()
+    assert not Allowance.objects.filter(status="active").exclude(binding__status="active").exists()
     # A refunded payment's money came back through its own reversal.
     for payment in Payment.objects.filter(status=PaymentStatus.REFUNDED).select_related("refund_transaction"):
         assert payment.refund_transaction.reverses_id == payment.ledger_transaction_id
@@ -63,6 +73,10 @@ class Snapshot:
             "bindings": list(
                 Binding.objects.values_list("pk", "status", "self_pay_paused", "end_reason").order_by("pk")
             ),
+            "allowances": list(
+                Allowance.objects.values_list("pk", "status", "amount_fen", "spent_fen").order_by("pk")
+            ),
+            "allowance_changes": AllowanceChange.objects.count(),
             "mails": len(mail.outbox),
         }
 

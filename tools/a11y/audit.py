@@ -137,6 +137,12 @@ def _pay_refused(page, facts):
     return _submit(page)
 
 
+def _allowance_refused(page, facts):
+    page.goto(f"/bindings/{facts['allowance_binding_id']}/allowance/")
+    page.fill("#id_amount", "12.345")
+    return _submit(page)
+
+
 def _lookup_refused(page, facts):
     page.goto("/staff/")
     page.fill("#id_id_number", "21020219780512023X")
@@ -165,6 +171,11 @@ PAGES = [
     Page("pay-refused", "authorizer", action=_pay_refused, status=400),
     Page("pay-check", "authorizer", "{pay_check_path}"),
     Page("pay-done", "authorizer", "/pay/done/{paid_key}/"),
+    Page("allowance", "authorizer", "/bindings/{allowance_binding_id}/allowance/"),
+    Page("allowance-refused", "authorizer", action=_allowance_refused, status=400),
+    Page("allowance-check", "authorizer", "{allowance_check_path}"),
+    Page("allowance-done", "authorizer", "/bindings/{allowance_binding_id}/allowance/done/{allowance_key}/"),
+    Page("allowance-release", "authorizer", "/bindings/{allowance_binding_id}/allowance/release/"),
     Page("records", "authorizer", "/records/"),
     Page("notices", "authorizer", "/notifications/"),
     Page("payment-detail", "authorizer", "/payments/{paid_id}/"),
@@ -199,7 +210,13 @@ def _check_page(page) -> str:
 
 def _setup_authorizer(page, facts):
     page.goto("/")
-    facts["binding_path"] = page.locator("a[href^='/bindings/'][href$='/']").first.get_attribute("href")
+    facts["binding_path"] = page.locator(
+        "a[href^='/bindings/'][href$='/']:not([href*='/allowance/'])"
+    ).first.get_attribute("href")
+    page.goto(f"/bindings/{facts['allowance_binding_id']}/allowance/")
+    page.fill("#id_amount", "600.00")
+    _submit(page)
+    facts["allowance_check_path"] = _check_page(page)
     page.goto("/pay/")
     for name in ("张小宝", "张建国"):  # two of his relatives seed_demo leaves unpaid, in the open year
         page.locator("label.check", has_text=name).locator("input").check()
@@ -319,6 +336,8 @@ def prepare_data(env: dict[str, str]) -> dict[str, Any]:
         "refunded_code": made["refunded"]["code"],
         "paid_key": made["paid_key"],
         "counter_key": made["counter_key"],
+        "allowance_binding_id": made["allowance_binding_id"],
+        "allowance_key": made["allowance_key"],
     }
 
 

@@ -22,6 +22,10 @@ from django.utils import timezone  # noqa: E402
 
 from common.errors import ApplicationError  # noqa: E402
 from insurees.selectors import person_get_by_id_number  # noqa: E402
+from medical.services import Actor as AllowanceActor  # noqa: E402
+from medical.services import allowance_set  # noqa: E402
+from mutual_aid.models import BindingStatus  # noqa: E402
+from mutual_aid.selectors import binding_list_for_person  # noqa: E402
 from payments.models import PaymentStatus, RefundReason  # noqa: E402
 from payments.selectors import payment_list_for_idempotency_key  # noqa: E402
 from payments.services import Actor, payment_refund, payments_create_for_relatives  # noqa: E402
@@ -34,6 +38,7 @@ PAID_RELATIVE = "210202195307160320"  # 李秀英, his mother: paid by him
 SUZHOU_AUTHORIZER = "320102198511200282"  # 陈静
 SUZHOU_RELATIVE = "32050219550418039X"  # 陈志强: paid by her, then refunded
 COUNTER_KEY = "a11y-audit-counter"
+ALLOWANCE_KEY = "a11y-audit-allowance"
 
 
 def _open_year(pay):
@@ -93,6 +98,7 @@ def main() -> None:
         )
     # Refunded, his premium is due again: the counter pays it (the counter's confirmation page).
     _pay_at_the_counter(SUZHOU_AUTHORIZER, SUZHOU_RELATIVE, COUNTER_KEY)
+    allowance = _allowance(AUTHORIZER, PAID_RELATIVE, 50_000)
     json.dump(
         {
             "paid": {"id": paid.pk, "reference": paid.reference, "code": paid.verification_code},
@@ -103,9 +109,26 @@ def main() -> None:
             },
             "paid_key": "a11y-audit-paid",
             "counter_key": COUNTER_KEY,
+            "allowance_binding_id": allowance.binding_id,
+            "allowance_key": ALLOWANCE_KEY,
         },
         sys.stdout,
     )
+
+
+def _allowance(payer_number: str, relative_number: str, amount_fen: int):
+    """An allowance of the payer for his relative (a replay of the same key on a second run), so that
+    his home page, the allowance pages and the release page show one."""
+    payer = person_get_by_id_number(id_number=payer_number)
+    if payer is None or payer.user is None:
+        raise SystemExit(f"{payer_number} has no login: run seed_demo first")
+    binding = next(
+        b
+        for b in binding_list_for_person(person=payer)
+        if b.beneficiary.person.id_number == relative_number and b.status == BindingStatus.ACTIVE
+    )
+    actor = AllowanceActor(user=payer.user, idempotency_key=ALLOWANCE_KEY)
+    return allowance_set(authorizer=payer, binding_id=binding.pk, amount_fen=amount_fen, actor=actor)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MedicalConfig(AppConfig):
+    """Medical costs: allowances now; e-vouchers, institutions and settlements later."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "medical"
+    verbose_name = _("Medical costs")
+
+    def ready(self) -> None:
+        from medical.notices import RENDERERS
+        from notices.rendering import notice_renderers_register
+
+        notice_renderers_register(RENDERERS)

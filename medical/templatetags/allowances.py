@@ -1,0 +1,27 @@
+"""Allowances on other rooms' pages (the home page), without those rooms importing medical."""
+
+from __future__ import annotations
+
+from django import template
+
+from medical.selectors import AccountHolds, account_holds_for, allowance_active_by_binding
+
+register = template.Library()
+
+
+@register.simple_tag
+def allowances_by_binding(bindings) -> dict:
+    """{binding id: its active allowance} for the bindings shown, in one query."""
+    return allowance_active_by_binding(binding_ids=[binding.pk for binding in bindings])
+
+
+@register.filter
+def of_binding(allowances: dict, binding):
+    return allowances.get(binding.pk)
+
+
+@register.simple_tag
+def account_figures(account) -> AccountHolds:
+    """A personal account's available balance (its ledger balance), held part and total."""
+    held = account_holds_for(account_ids=[account.pk]).get(account.pk, 0)
+    return AccountHolds(available_fen=account.balance_fen, held_fen=held)

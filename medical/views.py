@@ -1,0 +1,164 @@
+"""The allowance pages: money is shown before it moves. Choose the amount (step 1), check what moves
+(step 2), confirm, and the confirmation (step 3); a release has its own confirmation. The idempotency
+key is made at step 1 and names steps 2 and 3; the choice waits in the session under it."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from common.errors import ApplicationError
+from common.forms import add_application_error, form_status
+from common.money import fen_to_yuan, format_yuan
+from common.permissions import page_person
+from medical.forms import AllowanceForm, ConfirmForm
+from medical.selectors import (
+    allowance_active_for_binding,
+    allowance_for_key,
+    allowance_preview,
+)
+from medical.services import Actor, allowance_release, allowance_set
+from mutual_aid.models import BindingStatus
+from mutual_aid.selectors import binding_get_for_person
+
+SESSION_DRAFTS = "allowance_drafts"
+MAX_DRAFTS = 10
+
+
+def _own_active_binding(request, binding_id: int):
+    """The signed-in authorizer's active binding; anything else is a page that does not exist."""
+    person = page_person(request)
+    try:
+        binding = binding_get_for_person(person=person, binding_id=binding_id)
+    except ApplicationError:
+        raise Http404 from None
+    if binding.authorizer.person_id != person.pk or binding.status != BindingStatus.ACTIVE:
+        raise Http404
+    return person, binding
+
+
+def _draft(request, key: str, binding_id: int) -> int | None:
+    draft = request.session.get(SESSION_DRAFTS, {}).get(key)
+    if isinstance(draft, dict) and draft.get("binding_id") == binding_id:
+        return draft.get("amount_fen")
+    return None
+
+
+@login_required
+def allowance_view(request, binding_id: int):
+    """Step 1: the amount."""
+    person, binding = _own_active_binding(request, binding_id)
+    current = allowance_active_for_binding(binding_id=binding.pk)
+    initial = {"amount": str(fen_to_yuan(current.amount_fen))} if current else {}
+    form = AllowanceForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        amount_fen = form.cleaned_data["amount"]
+        preview = allowance_preview(binding=binding, amount_fen=amount_fen)
+        if current is not None and amount_fen < current.spent_fen:
+            form.add_error("amount", _("This allowance cannot be set below what is spent of it already."))
+        elif not preview.fits:
+            form.add_error(
+                "amount",
+                _(
+                    "Your personal account's available balance is %(available)s yuan, less than this change "
+                    "sets aside."
+                )
+                % {"available": format_yuan(preview.available_before_fen)},
+            )
+        else:
+            key = uuid.uuid4().hex
+            drafts = dict(request.session.get(SESSION_DRAFTS, {}))
+            drafts[key] = {"binding_id": binding.pk, "amount_fen": amount_fen}
+            request.session[SESSION_DRAFTS] = dict(list(drafts.items())[-MAX_DRAFTS:])
+            return redirect("allowance-check", binding_id=binding.pk, key=key)
+    return render(
+        request,
+        "portal/allowance.html",
+        {
+            "binding": binding,
+            "allowance": current,
+            "form": form,
+            "preview": allowance_preview(binding=binding, amount_fen=current.amount_fen if current else 0),
+        },
+        status=form_status(form),
+    )
+
+
+@login_required
+def allowance_check_view(request, binding_id: int, key: str):
+    """Step 2: what moves, before it moves; the confirmation sets it."""
+    person, binding = _own_active_binding(request, binding_id)
+    if allowance_for_key(user=request.user, key=key) is not None:
+        return redirect("allowance-done", binding_id=binding.pk, key=key)  # confirmed already
+    amount_fen = _draft(request, key, binding.pk)
+    if amount_fen is None:
+        raise Http404
+    confirm = ConfirmForm(request.POST or None, initial={"amount_fen": amount_fen})
+    error = None
+    if request.method == "POST" and confirm.is_valid():
+        if confirm.cleaned_data["amount_fen"] != amount_fen:
+            messages.warning(request, _("The choice has changed since this page was shown; check it again."))
+            return redirect("allowance-check", binding_id=binding.pk, key=key)
+        try:
+            allowance_set(
+                authorizer=person,
+                binding_id=binding.pk,
+                amount_fen=amount_fen,
+                actor=Actor(user=request.user, idempotency_key=key),
+            )
+        except ApplicationError as refused:
+            if refused.code == "binding_not_found":
+                raise Http404 from None
+            error = refused.message
+            add_application_error(confirm, refused)
+        else:
+            return redirect("allowance-done", binding_id=binding.pk, key=key)
+    return render(
+        request,
+        "portal/allowance_check.html",
+        {
+            "binding": binding,
+            "preview": allowance_preview(binding=binding, amount_fen=amount_fen),
+            "confirm": confirm,
+            "error": error,
+        },
+        status=400 if error else 200,
+    )
+
+
+@login_required
+def allowance_done_view(request, binding_id: int, key: str):
+    """Step 3: the allowance as the confirmation left it."""
+    page_person(request)
+    allowance = allowance_for_key(user=request.user, key=key)
+    if allowance is None or allowance.binding_id != binding_id:
+        raise Http404
+    return render(
+        request, "portal/allowance_done.html", {"allowance": allowance, "binding": allowance.binding}
+    )
+
+
+@login_required
+def allowance_release_view(request, binding_id: int):
+    """The release, after a confirmation that says how much comes back."""
+    person, binding = _own_active_binding(request, binding_id)
+    allowance = allowance_active_for_binding(binding_id=binding.pk)
+    if allowance is None:
+        raise Http404
+    if request.method == "POST":
+        try:
+            allowance_release(authorizer=person, binding_id=binding.pk, actor=Actor(user=request.user))
+        except ApplicationError:
+            raise Http404 from None
+        messages.success(
+            request,
+            _("The allowance for %(name)s is released: %(amount)s yuan is back in your personal account.")
+            % {"name": binding.beneficiary.person.name, "amount": format_yuan(allowance.remaining_fen)},
+        )
+        return redirect("home")
+    return render(request, "portal/allowance_release.html", {"binding": binding, "allowance": allowance})
