@@ -154,10 +154,12 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_TIMEZONE = TIME_ZONE
-# When each periodic task last ran: in a state directory, not wherever beat happens to be started.
+# When each periodic task last ran: in a state directory, not wherever beat happens to be started
+# (the scheduler makes the directory).
 CELERY_BEAT_SCHEDULE_FILENAME = env(
     "CELERY_BEAT_SCHEDULE_FILENAME", default=str(BASE_DIR / "var" / "celerybeat-schedule")
 )
+CELERY_BEAT_SCHEDULER = "config.celery.BeatScheduler"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
