@@ -16,7 +16,6 @@ import contextlib
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -257,6 +256,7 @@ class Load:
 
     def __init__(self, fleet: Fleet, *, families: int, broker_url: str | None = None) -> None:
         self.ready = fleet.logs / "load.ready"
+        self.stop = fleet.logs / "load.stop"
         env = {
             **os.environ,
             **fleet.env,
@@ -278,6 +278,8 @@ class Load:
                 str(self.ready),
                 "--pace",
                 str(PACE),
+                "--stop-file",
+                str(self.stop),
             ],
             cwd=ROOT,
             env=env,
@@ -292,7 +294,7 @@ class Load:
     def finish(self, *, stop: bool = True) -> int:
         """Stops the stream (or lets it pay every family) and returns how many payments it made."""
         if stop:
-            self.process.send_signal(signal.SIGTERM)
+            self.stop.touch()
         out, _ = self.process.communicate(timeout=120)
         assert self.process.returncode == 0, "the load failed; see load.log"
         return json.loads(out.decode().strip().splitlines()[-1])["paid"]

@@ -3,10 +3,11 @@
 Run as its own process (`python -m tests.payments.worker_load`) on the database and broker its
 environment names. It builds families (an employee and his bound relatives; the relatives in bulk,
 since factories one by one would take a minute), writes `--ready-file`, then pays for one family
-after another, every `--pace` seconds, until SIGTERM or until every family is paid. Each payment
-publishes its drain and its notices after the commit, as a request does. Like a well-behaved client
-it asks again, with the same idempotency key, when a payment fails because the database or Redis was
-away: a payment that was made is then replayed, never made twice. It prints one JSON line as it ends.
+after another, every `--pace` seconds, until `--stop-file` appears or every family is paid. Each
+payment publishes its drain and its notices after the commit, as a request does. Like a well-behaved
+client it asks again, with the same idempotency key, when a payment fails because the database or
+Redis was away: a payment that was made is then replayed, never made twice. It prints one JSON line
+as it ends.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import datetime
 import itertools
 import json
 import os
-import signal
 import sys
 import time
 
@@ -93,6 +93,7 @@ def main() -> None:
     parser.add_argument("--year", type=int, required=True)
     parser.add_argument("--ready-file", required=True, help="written once the families exist")
     parser.add_argument("--pace", type=float, default=0.0, help="seconds between two families' payments")
+    parser.add_argument("--stop-file", required=True, help="the stream stops once this file exists")
     args = parser.parse_args()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
@@ -110,16 +111,13 @@ def main() -> None:
     from payments.services import Actor
     from tests.payments.paying import payments_create_for_family
 
-    stopping = []
-    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
-
     families = build_families(families=args.families, relatives=args.relatives, year=args.year)
     with open(args.ready_file, "w") as ready:
         ready.write("ready\n")
 
     paid, retries, failures = 0, 0, set()
     for number, (authorizer, relatives, user) in enumerate(families):
-        if stopping:
+        if os.path.exists(args.stop_file):
             break
         actor = Actor(user=user, idempotency_key=f"survival-{number}")
         for attempt in itertools.count(1):
