@@ -22,7 +22,7 @@ from accounts.authentication import tokens_forget
 from accounts.models import LoginFailure
 from common.errors import ApplicationError
 from common.id_numbers import looks_like_id_number, normalize_id_number
-from common.permissions import AUDITOR, COUNTER_STAFF, COUNTER_SUPERVISOR
+from common.permissions import AUDITOR, COUNTER_STAFF, COUNTER_SUPERVISOR, INSTITUTION
 from insurees.selectors import person_get_by_id_number_for_update
 from insurees.services import person_user_link
 
@@ -72,6 +72,20 @@ def staff_user_create(*, username: str, role: str, password: str) -> User:
     user.groups.add(Group.objects.get_or_create(name=role)[0])
     if role == COUNTER_SUPERVISOR:
         user.groups.add(Group.objects.get_or_create(name=COUNTER_STAFF)[0])
+    tokens_forget(user_ids=[user.pk])
+    return user
+
+
+def terminal_user_create(*, username: str, password: str) -> User:
+    """Creates the login of an institution's terminal (group `institution`), or sets the password of
+    one that exists; a login with any other role or an insuree's is refused."""
+    user, _created = User.objects.get_or_create(username=username)
+    roles = set(user.groups.values_list("name", flat=True)) - {INSTITUTION}
+    if roles or user.is_superuser or user.is_staff or getattr(user, "person", None) is not None:
+        raise ValueError(f"{username!r} is another kind of account")
+    user.set_password(password)
+    user.save()
+    user.groups.add(Group.objects.get_or_create(name=INSTITUTION)[0])
     tokens_forget(user_ids=[user.pk])
     return user
 

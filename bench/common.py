@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import os
+import random
 import sys
 import time
 from collections.abc import Iterable, Sequence
@@ -74,3 +76,25 @@ def execute(sql: str, params: Sequence | None = None) -> list[tuple]:
         rows = cursor.fetchall() if cursor.description else []
     conn.commit()
     return rows
+
+
+# What relatives' allowances pay for at designated institutions, as (category, share, lowest and highest
+# bill in fen): mostly pharmacy purchases, then outpatient bills, a few inpatient ones.
+BILLS = (
+    ("drugs", 0.55, 1_500, 40_000),
+    ("outpatient", 0.25, 3_000, 80_000),
+    ("consumables", 0.08, 1_000, 30_000),
+    ("devices", 0.07, 5_000, 200_000),
+    ("inpatient", 0.05, 50_000, 800_000),
+)
+
+
+def medical_bill(rng: random.Random) -> tuple[str, int]:
+    """A bill's category and out-of-pocket amount in fen, spread evenly on a log scale in its range."""
+    category, _share, low, high = rng.choices(BILLS, weights=[bill[1] for bill in BILLS])[0]
+    return category, round(math.exp(rng.uniform(math.log(low), math.log(high))))
+
+
+def yuan(fen: int) -> str:
+    """An amount in the API's form: yuan with two decimals, as a string."""
+    return f"{fen // 100}.{fen % 100:02d}"

@@ -15,7 +15,10 @@ are not exclusive (so a resident may have two or three authorizers). For N insur
   idempotency key; a refund adds its reversing transaction and notices;
 - a login and API token for every person who pays or is paid for, an auditor and counter staff;
 - the pools the load draws from (bench_portal_pool, bench_pgbench_pool): beneficiaries not yet
-  paid for this year, each with the token of whoever pays.
+  paid for this year, each with the token of whoever pays;
+- the medical part (bench/medical_world.py): designated institutions with their terminals,
+  allowances held from the authorizers' accounts, a history of settlements with the statement's day
+  of `--statement-settlements` at one hospital, and the settlement load's pools.
 
 Balances are computed as the sum of the generated entries, the ledger is balanced per transaction,
 and no balance is ever negative. The tables are then vacuumed and analysed. Ids are assigned here,
@@ -39,6 +42,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import DEFAULT_DB, copy_rows, django_setup, execute, say  # noqa: E402
+from bench.medical_world import MedicalWorld, json_facts  # noqa: E402
 
 CITIES = [f"32{c:02d}00" for c in range(1, 14)]  # Nanjing 320100 … Suqian 321300
 COUNTIES = [f"{city[:4]}{k:02d}" for city in CITIES for k in range(1, 11)]  # issuing regions
@@ -67,6 +71,8 @@ class World:
     bindings: int
     past_payments: int
     seed: int
+    allowance_share: float = 0.4
+    statement_settlements: int = 100_000
 
     @property
     def employees(self) -> int:
@@ -223,15 +229,35 @@ def generate(world: World) -> None:  # noqa: C901, PLR0912, PLR0915 - one straig
 
     acc_external, acc_fund0, acc_personal0 = 1, 2, 2 + len(CITIES)
     fund_of = {region: acc_fund0 + k for k, region in enumerate(CITIES)}
+    medical = MedicalWorld(
+        seed=world.seed,
+        today=today,
+        cities=CITIES,
+        insurees=N,
+        bound=bound,
+        bindings=bindings,
+        bindings_of=bindings_of,
+        user_of=user_of,
+        token_of=token_of,
+        allowance_share=world.allowance_share,
+        statement_settlements=world.statement_settlements,
+        account0=acc_personal0 + E,
+        user0=user_base + len(user_of),
+    )
+    medical.plan()
+    held = medical.held_by(E)
     debits = [0] * E
     for _when, r, b, offset, _channel, _refund in events:
         debits[bindings[b][0]] += premium_fen(offset, regions[r])
-    opening = [debits[e] + 2 * 45_000 * per_emp[e] + 10_000 + rng.randrange(0, 3_000_000) for e in range(E)]
+    # What the allowances hold is on top: the balance left to pay premiums with is as without them.
+    opening = [
+        debits[e] + held[e] + 2 * 45_000 * per_emp[e] + 10_000 + rng.randrange(0, 3_000_000) for e in range(E)
+    ]
     balance = list(opening)
     fund_balance = dict.fromkeys(CITIES, 0)
 
     # ledger rows: openings first, as a roster import posts them (OPENINGS_PER_TRANSACTION accounts
-    # to a transaction), then payments and refunds in time order
+    # to a transaction), then payments, refunds and allowance holds in time order, then settlements
     txn_rows: list[tuple] = []
     entry_rows: list[tuple] = []
     for first in range(0, E, OPENINGS_PER_TRANSACTION):
@@ -244,12 +270,19 @@ def generate(world: World) -> None:  # noqa: C901, PLR0912, PLR0915 - one straig
 
     ledger_events = [(when, 0, n) for n, (when, *_rest) in enumerate(events)]
     ledger_events += [(ev[5], 1, n) for n, ev in enumerate(events) if ev[5] is not None]
+    ledger_events += medical.hold_events()
     ledger_events.sort(key=lambda ev: (ev[0], ev[1]))
     payment_txn: dict[int, int] = {}
     refund_txn: dict[int, int] = {}
     notice_rows: list[tuple] = []
     references = [f"GJ{ev[0]:%Y%m%d}{n + 1:012d}" for n, ev in enumerate(events)]
     for when, kind, n in ledger_events:
+        if kind == 2:  # an allowance set: its hold, from the personal account
+            e = medical.allowances[n].authorizer
+            balance[e] -= medical.allowances[n].amount_fen
+            for row in medical.post_hold(n, txn_rows, entry_rows, acc_personal0 + e, balance[e], names):
+                notice_rows.append((len(notice_rows) + 1, *json_facts(row)))
+            continue
         _w, r, b, offset, _channel, _refund = events[n]
         e = bindings[b][0]
         amount, region = premium_fen(offset, regions[r]), regions[r]
@@ -283,6 +316,7 @@ def generate(world: World) -> None:  # noqa: C901, PLR0912, PLR0915 - one straig
                 (len(notice_rows) + 1, person + 1, notice_kind, json.dumps(notice_facts, ensure_ascii=False),
                  "payment", n + 1, "", when, when, 0)
             )  # fmt: skip
+    medical.post_settlements(txn_rows, entry_rows)
     if min(balance, default=0) < 0 or min(fund_balance.values()) < 0:
         raise SystemExit("a generated balance went negative")
 
@@ -335,6 +369,11 @@ def generate(world: World) -> None:  # noqa: C901, PLR0912, PLR0915 - one straig
             for e in range(E)
         ),
         E,
+    )
+    copy_rows(
+        "ledger_account",
+        ["id", "code", "kind", "name", "balance_fen", "created_at"],
+        medical.account_rows(opened),
     )
     phone_digits = "3456789"
     copy_rows(
@@ -556,8 +595,10 @@ def generate(world: World) -> None:  # noqa: C901, PLR0912, PLR0915 - one straig
         len(events),
     )
 
+    medical.copy(password_hash=password_hash, opened=opened)
+
     # --- the load's pools --------------------------------------------------------------------------
-    say("pools: beneficiaries to pay for this year, and who pays")
+    say("pools: beneficiaries to pay for this year, and who pays; relatives who settle, and where")
     execute("""
         DROP TABLE IF EXISTS bench_portal_pool, bench_pgbench_pool, bench_meta;
         DROP SEQUENCE IF EXISTS bench_pgbench_seq;
@@ -661,6 +702,7 @@ def generate(world: World) -> None:  # noqa: C901, PLR0912, PLR0915 - one straig
         "auditor_token": auditor_token,
         "seed": world.seed,
         "generated_at": timezone.now().isoformat(),
+        **medical.copy_pools(),
     }
     for key, value in meta.items():
         execute("INSERT INTO bench_meta (key, value) VALUES (%s, %s)", [key, str(value)])
@@ -714,6 +756,12 @@ def main() -> None:
     parser.add_argument("--bindings", type=int, help="default: half the insurees")
     parser.add_argument("--past-payments", type=int, help="default: as many as insurees")
     parser.add_argument("--seed", type=int, default=20261124)
+    parser.add_argument(
+        "--allowance-share", type=float, default=0.4, help="bound residents with an allowance"
+    )
+    parser.add_argument(
+        "--statement-settlements", type=int, default=100_000, help="settlements on the statement's day"
+    )
     parser.add_argument("--db", default=DEFAULT_DB)
     args = parser.parse_args()
     django_setup(args.db)
@@ -723,6 +771,8 @@ def main() -> None:
             bindings=args.bindings or args.insurees // 2,
             past_payments=args.past_payments if args.past_payments is not None else args.insurees,
             seed=args.seed,
+            allowance_share=args.allowance_share,
+            statement_settlements=args.statement_settlements,
         )
     )
 

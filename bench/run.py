@@ -7,16 +7,22 @@
    token auth), then the payment load (wrk posting authorizer payments and self-payments with
    Idempotency-Keys, 1 % of them replayed), then the wait until every payment has synced to its
    enrollment, then the limit: pgbench running bench/pgbench_payment.sql at the same concurrency;
-4. the expenditure review CSV over every payment (time to first byte, total, peak worker memory);
-5. a profile of the payment path (bench/profile_payment.py);
-6. the correctness check (bench/check.py): the run exits 1 on any anomaly, on any 5xx answer, or if
-   a phase paid nothing.
+   then the settlement flow over HTTP (bench/settle_load.py: a relative's one-time code, then a
+   terminal's settlement with it, 1 % of settlements sent again), then its limit: pgbench running
+   bench/pgbench_settlement.sql (the same two function calls) at the same concurrency;
+4. a day's statement of the hospital with `--statement-settlements` settlements on one day, over
+   HTTP and in-process (bench/statement.py);
+5. the expenditure review CSV over every payment (time to first byte, total, peak worker memory);
+6. a profile of the payment path (bench/profile_payment.py) and of the settlement flow
+   (bench/profile_settlement.py);
+7. the correctness check (bench/check.py): the run exits 1 on any anomaly, on any 5xx answer, if
+   a phase paid or settled nothing, or if a replayed settlement was not answered the first way.
 
 Figures go to bench/out/results-<name>.json and bench/out/summary-<name>.md; --write-results puts
 the summary into bench/RESULTS.md between its markers.
 
     python bench/run.py                 # the full run: 1,000,000 insurees, 60 s per load phase
-    python bench/run.py --smoke         # what CI runs: 20,000 insurees, 5 s per load phase
+    python bench/run.py --smoke         # what CI runs: 20,000 insurees, 3-5 s per load phase
 """
 
 from __future__ import annotations
@@ -62,8 +68,12 @@ class Config:
     threads: int
     port: int
     profile_payments: int
+    profile_flows: int
     sync_timeout: int
     reuse: bool
+    settle_duration: int = 60
+    settle_pgbench_duration: int = 30
+    statement_settlements: int = 100_000
     replay_share: float = 0.01
     self_share: float = 0.5
     extra: dict = field(default_factory=dict)
@@ -279,7 +289,8 @@ def prepare_world(cfg: Config) -> dict[str, str]:
             meta = dict(
                 line.split("|", 1) for line in psql(cfg, "SELECT key, value FROM bench_meta").splitlines()
             )
-            if int(meta["insurees"]) == cfg.insurees:
+            same_day = int(meta.get("statement_settlements", -1)) == cfg.statement_settlements
+            if int(meta["insurees"]) == cfg.insurees and same_day:
                 say(f"reusing the world in {cfg.db} (generated {meta['generated_at']})")
                 return meta
     say(f"creating database {cfg.db}")
@@ -287,7 +298,19 @@ def prepare_world(cfg: Config) -> dict[str, str]:
     psql(cfg, f"CREATE DATABASE {cfg.db}", db="postgres")
     run([PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], cfg)
     started = time.monotonic()
-    run([PYTHON, "bench/generate.py", "--insurees", str(cfg.insurees), "--db", cfg.db], cfg)
+    run(
+        [
+            PYTHON,
+            "bench/generate.py",
+            "--insurees",
+            str(cfg.insurees),
+            "--db",
+            cfg.db,
+            "--statement-settlements",
+            str(cfg.statement_settlements),
+        ],
+        cfg,
+    )
     cfg.extra["generate_seconds"] = round(time.monotonic() - started, 1)
     return dict(line.split("|", 1) for line in psql(cfg, "SELECT key, value FROM bench_meta").splitlines())
 
@@ -497,12 +520,42 @@ def csv_export(cfg: Config, token: str, gunicorn_pid: int) -> dict:
 
 
 def pgbench(cfg: Config, clients: int, meta: dict) -> dict:
-    prefix = OUT / f"{cfg.name}-pgbench-c{clients}"
+    psql(cfg, BENCH_PAY)
+    result = pgbench_run(
+        cfg,
+        clients,
+        "pgbench_payment.sql",
+        {"pool": meta["pgbench_pool"], "year0": meta["year"]},
+        "SELECT count(*) FROM payments_payment WHERE reference LIKE 'PB%'",
+        cfg.pgbench_duration,
+    )
+    # Transactions the balance could not cover roll back, as the portal refuses them.
+    result["refused_insufficient_balance"] = result.pop("refused")
+    return result
+
+
+def pgbench_settle(cfg: Config, clients: int, meta: dict) -> dict:
+    """The settlement flow as PostgreSQL alone does it (bench/pgbench_settlement.sql): tps are flows, a
+    code issued and a bill settled with it."""
+    result = pgbench_run(
+        cfg,
+        clients,
+        "pgbench_settlement.sql",
+        {"pool": meta["pgbench_settle_pool"]},
+        "SELECT count(*) FROM medical_settlement WHERE settlement_id LIKE 'PGS%'",
+        cfg.settle_pgbench_duration,
+    )
+    result["settlements"] = result.pop("made")
+    return result
+
+
+def pgbench_run(cfg: Config, clients: int, script: str, defines: dict, count_sql: str, duration: int) -> dict:
+    """pgbench on `script` for `duration` seconds; `count_sql` counts what its transactions made."""
+    prefix = OUT / f"{cfg.name}-{Path(script).stem}-c{clients}"
     for old in OUT.glob(f"{prefix.name}.*"):
         old.unlink()
-    count_sql = "SELECT count(*) FROM payments_payment WHERE reference LIKE 'PB%'"
-    psql(cfg, BENCH_PAY)
     paid_before = int(psql(cfg, count_sql))
+    variables = [arg for name, value in defines.items() for arg in ("-D", f"{name}={value}")]
     result = subprocess.run(
         [
             "pgbench",
@@ -518,13 +571,10 @@ def pgbench(cfg: Config, clients: int, meta: dict) -> dict:
             "-j",
             "2",
             "-T",
-            str(cfg.pgbench_duration),
+            str(duration),
             "-f",
-            str(BENCH / "pgbench_payment.sql"),
-            "-D",
-            f"pool={meta['pgbench_pool']}",
-            "-D",
-            f"year0={meta['year']}",
+            str(BENCH / script),
+            *variables,
             "-l",
             f"--log-prefix={prefix}",
             cfg.db,
@@ -560,11 +610,94 @@ def pgbench(cfg: Config, clients: int, meta: dict) -> dict:
         "tps": round(tps, 1),
         "transactions": len(latencies),
         "failed": failed,
-        # Transactions the balance could not cover roll back, as the portal refuses them.
-        "refused_insufficient_balance": len(latencies) - paid,
+        "made": paid,
+        "refused": len(latencies) - paid,
         "p50_ms": pct(0.5),
         "p95_ms": pct(0.95),
         "p99_ms": pct(0.99),
+    }
+
+
+def settle_files(cfg: Config) -> tuple[Path, Path]:
+    """The relatives' phones' tokens and the terminals' tokens, for bench/settle_load.py."""
+    relatives, terminals = OUT / f"{cfg.name}-settle-relatives.txt", OUT / f"{cfg.name}-settle-terminals.txt"
+    relatives.write_text(psql(cfg, "SELECT token FROM bench_settle_pool ORDER BY id") + "\n")
+    terminals.write_text(psql(cfg, "SELECT token FROM bench_terminal_pool ORDER BY id") + "\n")
+    return relatives, terminals
+
+
+def settle_load(
+    cfg: Config, connections: int, duration: int, files: tuple[Path, Path], prefix: str, offset: int
+) -> dict:
+    """The settlement flow over HTTP (bench/settle_load.py); new settlements counted in the database."""
+    count_sql = f"SELECT count(*) FROM medical_settlement WHERE settlement_id LIKE '{prefix}-%'"
+    before = int(psql(cfg, count_sql))
+    result = subprocess.run(
+        [
+            PYTHON,
+            str(BENCH / "settle_load.py"),
+            "--port",
+            str(cfg.port),
+            "--connections",
+            str(connections),
+            "--duration",
+            str(duration),
+            "--relatives",
+            str(files[0]),
+            "--terminals",
+            str(files[1]),
+            "--prefix",
+            prefix,
+            "--offset",
+            str(offset),
+            "--seed",
+            prefix,
+        ],
+        cwd=ROOT,
+        check=False,
+        capture_output=True,
+        text=True,
+    )
+    line = next((x for x in result.stdout.splitlines() if x.startswith("BENCH_JSON ")), None)
+    if result.returncode != 0 or line is None:
+        raise RuntimeError(f"the settlement load failed:\n{result.stdout}\n{result.stderr}")
+    data = json.loads(line.removeprefix("BENCH_JSON "))
+    data["settlements_made"] = int(psql(cfg, count_sql)) - before
+    data["settlements_per_s"] = round(data["settlements_made"] / data["seconds"], 1)
+    data["errors"] = sum(
+        count
+        for part in ("vouchers", "settlements", "replays")
+        for status, count in data[part]["statuses"].items()
+        if status not in ("200", "201")
+    ) + sum(data["socket_errors"].values())
+    return data
+
+
+def statement_http(cfg: Config, meta: dict) -> dict:
+    """GET institution/statements/{date}/ by a terminal of the statement's hospital: first, then best of 5."""
+    token = psql(
+        cfg,
+        "SELECT t.key FROM authtoken_token t JOIN medical_institutionterminal m ON m.user_id = t.user_id "
+        f"WHERE m.institution_id = {int(meta['statement_institution_id'])} ORDER BY t.key LIMIT 1",
+    )
+    conn = http.client.HTTPConnection("127.0.0.1", cfg.port, timeout=60)
+    times, statuses, answer = [], [], b""
+    for _n in range(6):
+        started = time.monotonic()
+        conn.request(
+            "GET",
+            f"/api/v1/institution/statements/{meta['statement_date']}/",
+            headers={"Authorization": f"Token {token}"},
+        )
+        response = conn.getresponse()
+        answer = response.read()
+        times.append(round(1000 * (time.monotonic() - started), 1))
+        statuses.append(response.status)
+    return {
+        "statuses": statuses,
+        "first_ms": times[0],
+        "best_of_5_ms": min(times[1:]),
+        "answer": answer.decode(),
     }
 
 
@@ -709,6 +842,15 @@ def benchmark(cfg: Config) -> dict:  # noqa: PLR0915 - the run, step by step
         items_file(cfg, year, 300, warm, seed=0)
         wrk(cfg, 8, 2, get_items)
         wrk(cfg, 8, 2, warm)
+        # Settlement ids and keys of this run: a reused world keeps earlier runs' settlements.
+        run_tag = f"B{int(time.time()) % 10**8:08d}"
+        settle_pool = settle_files(cfg)
+        pool_size = int(meta["settle_pool"])
+        # Each phase, and the warm-up, takes relatives from its own part of the pool.
+        settle_offsets = [
+            k * pool_size // (len(cfg.connections) + 1) for k in range(len(cfg.connections) + 1)
+        ]
+        settle_load(cfg, 4, 2, settle_pool, f"{run_tag}w", settle_offsets[-1])
         wait_synced(cfg, "-infinity", cfg.sync_timeout)
         say("warmed up")
 
@@ -771,7 +913,66 @@ def benchmark(cfg: Config) -> dict:  # noqa: PLR0915 - the run, step by step
             )
             # Before the next phase, or the worker's drain would sync pgbench's payments during it.
             results["pgbench_synced_in_bulk"] += sync_pgbench_payments(cfg)
+
+            # The settlement flow, then its limit, at the same concurrency.
+            checkpoint(cfg)
+            sampler = WaitSampler(cfg)
+            sampler.start()
+            before, t0 = meter.snapshot(), time.monotonic()
+            settle = settle_load(
+                cfg,
+                c,
+                cfg.settle_duration,
+                settle_pool,
+                f"{run_tag}c{c}",
+                settle_offsets[len(results["phases"])],
+            )
+            wall = time.monotonic() - t0
+            settle["cpu_percent"] = meter.share(before, meter.snapshot(), wall)
+            # The driver is a child that has exited by now: its own count of its CPU.
+            driver = round(100 * settle["driver_cpu_s"] / wall, 1)
+            settle["cpu_percent"]["load driver"] = driver
+            rest = settle["cpu_percent"]["everything else on the machine"]
+            settle["cpu_percent"]["everything else on the machine"] = round(max(0.0, rest - driver), 1)
+            settle["db_backends"] = sampler.result()
+            phase["settlements"] = settle
+            checkpoint(cfg)
+            before, t0 = meter.snapshot(), time.monotonic()
+            phase["settle_pgbench"] = pgbench_settle(cfg, c, meta)
+            phase["settle_pgbench"]["cpu_percent"] = meter.share(
+                before, meter.snapshot(), time.monotonic() - t0
+            )
+            phase["settle_ratio"] = round(
+                settle["settlements_per_s"] / max(phase["settle_pgbench"]["tps"], 0.1), 3
+            )
+            phase["postgres_cpu_ms_per_settlement"] = {
+                "portal": round(
+                    settle["cpu_percent"]["postgres (all databases)"]
+                    * 10
+                    / max(settle["settlements_per_s"], 0.1),
+                    3,
+                ),
+                "pgbench": round(
+                    phase["settle_pgbench"]["cpu_percent"]["postgres (all databases)"]
+                    * 10
+                    / max(phase["settle_pgbench"]["tps"], 0.1),
+                    3,
+                ),
+            }
+            say(
+                f"c={c} settlements: {settle['settlements_per_s']:,.0f}/s, voucher p99 "
+                f"{settle['vouchers']['p99_ms']} ms, settlement p50 {settle['settlements']['p50_ms']} "
+                f"p99 {settle['settlements']['p99_ms']} ms, errors {settle['errors']}; pgbench "
+                f"{phase['settle_pgbench']['tps']:,.0f} flows/s, p99 {phase['settle_pgbench']['p99_ms']} ms; "
+                f"portal/pgbench = {phase['settle_ratio']}"
+            )
             results["phases"].append(phase)
+
+        say("a day's statement of the statement's hospital")
+        results["statement"] = {"http": statement_http(cfg, meta)}
+        statement_json = OUT / f"{cfg.name}-statement.json"
+        run([PYTHON, "bench/statement.py", "--db", cfg.db, "--json", str(statement_json)], cfg)
+        results["statement"].update(json.loads(statement_json.read_text()))
 
         auditor = meta["auditor_token"]
         say("expenditure review CSV over every payment")
@@ -797,6 +998,26 @@ def benchmark(cfg: Config) -> dict:  # noqa: PLR0915 - the run, step by step
             cfg,
         )
         results["profile"] = json.loads(profile_json.read_text())
+        say("profile of the settlement flow")
+        profile_json = OUT / f"{cfg.name}-profile-settlement.json"
+        run(
+            [
+                PYTHON,
+                "bench/profile_settlement.py",
+                "--db",
+                cfg.db,
+                "--flows",
+                str(cfg.profile_flows),
+                "--json",
+                str(profile_json),
+                "--name",
+                cfg.name,
+                "--offset",
+                str(settle_offsets[-1] + 100),
+            ],
+            cfg,
+        )
+        results["profile_settlement"] = json.loads(profile_json.read_text())
         wait_synced(cfg, "-infinity", cfg.sync_timeout)
     finally:
         for service in reversed(services):
@@ -842,7 +1063,9 @@ def summary_md(results: dict, command: str) -> str:
         f"residents), {int(w['bindings']):,} bindings, {int(w['past_payments']):,} past payments; database "
         f"{w['database_size']}"
         + (f", generated in {w['generate_seconds']} s" if w.get("generate_seconds") else "")
-        + f"; collecting {w['year']}.",
+        + f"; collecting {w['year']}. Medical: {int(w['institutions']):,} institutions with "
+        f"{int(w['terminals']):,} terminals, {int(w['allowances']):,} allowances, {int(w['past_settlements']):,} "
+        f"past settlements ({int(w['statement_settlements']):,} at one hospital on {w['statement_date']}).",
         "",
         "| connections | GET /me/ req/s (p99 ms) | payment req/s | new payments/s | p50 / p95 / p99 ms | errors "
         "| sync lag p50 / p99 ms | pgbench tps (p99 ms) | portal / pgbench |",
@@ -871,6 +1094,7 @@ def summary_md(results: dict, command: str) -> str:
                 f"{cpu['pgbench']} ms under pgbench (the same call); during pgbench, CPU % of one core: "
                 f"{p['pgbench']['cpu_percent']}"
             )
+    lines += settlements_md(results)
     s = results["season"]
     lines += [
         "",
@@ -893,6 +1117,13 @@ def summary_md(results: dict, command: str) -> str:
             f"Profile ({pr['payments']} payments in-process, bench/out/{results['name']}-profile.*): "
             f"{pr['summary']}",
         ]
+    pr = results.get("profile_settlement")
+    if pr:
+        lines += [
+            "",
+            f"Profile of the settlement flow ({pr['flows']} flows in-process, "
+            f"bench/out/{results['name']}-profile-settlement.*): {pr['summary']}",
+        ]
     ch = results["check"]
     bad = {k: v for k, v in ch["checks"].items() if v}
     lines += [
@@ -902,6 +1133,70 @@ def summary_md(results: dict, command: str) -> str:
         + f"; pgbench payments synced in bulk: {results['pgbench_synced_in_bulk']:,}.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def settlements_md(results: dict) -> list[str]:
+    lines = [
+        "",
+        "Settlements (bench/settle_load.py over HTTP: the relative's code, then the terminal's settlement "
+        "with it; against pgbench with bench/pgbench_settlement.sql, the same two calls):",
+        "",
+        "| connections | settlements/s | voucher issue p50 / p95 / p99 ms | settlement p50 / p95 / p99 ms "
+        "| errors | pgbench flows/s (p99 ms) | portal / pgbench |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    phases = [p for p in results["phases"] if "settlements" in p]
+    for p in phases:
+        st, v, se, pg = (
+            p["settlements"],
+            p["settlements"]["vouchers"],
+            p["settlements"]["settlements"],
+            p["settle_pgbench"],
+        )
+        lines.append(
+            f"| {p['connections']} | {st['settlements_per_s']:,.0f} | {v['p50_ms']} / {v['p95_ms']} / {v['p99_ms']} "
+            f"| {se['p50_ms']} / {se['p95_ms']} / {se['p99_ms']} | {st['errors']} "
+            f"| {pg['tps']:,.0f} ({pg['p99_ms']}) | **{p['settle_ratio']}** |"
+        )
+    lines.append("")
+    for p in phases:
+        st, cpu = p["settlements"], p["postgres_cpu_ms_per_settlement"]
+        lines.append(
+            f"- c={p['connections']}: vouchers {st['vouchers']['statuses']}, settlements "
+            f"{st['settlements']['statuses']}, {st['settlements_made']:,} settled, replays {st['replays']['statuses']} "
+            f"({st['replays_not_the_first_answer']} not the first answer), socket errors {st['socket_errors']}; "
+            f"CPU % of one core: {st['cpu_percent']}; busy backends (mean): {st['db_backends']}"
+        )
+        lines.append(
+            f"- c={p['connections']}: PostgreSQL's CPU per settlement {cpu['portal']} ms through the portal, "
+            f"{cpu['pgbench']} ms under pgbench ({p['settle_pgbench']['settlements']:,} settled, "
+            f"{p['settle_pgbench']['refused']:,} refused); during pgbench, CPU % of one core: "
+            f"{p['settle_pgbench']['cpu_percent']}"
+        )
+    st = results.get("statement")
+    if st:
+        sel, grouped, web = st.get("statement_get"), st["grouped_by_status"], st["http"]
+        text = (
+            f"- A day's statement ({st['institution']} on {st['date']}, {st['settlements']:,} settlements): "
+        )
+        if sel:
+            scans = "; ".join(
+                f"{scan['node']} on {scan['on']} ({scan['rows']:,} rows"
+                + (f", {scan['heap_fetches']:,} heap fetches)" if scan["heap_fetches"] is not None else ")")
+                for plan in sel["plans"]
+                for scan in plan["scans"]
+            )
+            text += (
+                f"statement_get {sel['first_ms']} ms the first time, {sel['best_of_5_ms']} ms at best of five "
+                f"({sel['queries']} queries: {scans}); "
+            )
+        text += (
+            f"GET institution/statements/ {web['first_ms']} ms, then {web['best_of_5_ms']} ms (statuses "
+            f"{sorted(set(web['statuses']))}); the same day counted and summed grouped by status, which no "
+            f"index covers: {grouped['best_of_5_ms']} ms ({grouped['plan']['scans'][0]['node']})."
+        )
+        lines.append(text)
+    return lines
 
 
 def write_results(text: str) -> None:
@@ -928,6 +1223,10 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--profile-payments", type=int)
+    parser.add_argument("--profile-flows", type=int, help="settlement flows profiled in-process")
+    parser.add_argument("--settle-duration", type=int, help="seconds of settlement load per concurrency")
+    parser.add_argument("--settle-pgbench-duration", type=int)
+    parser.add_argument("--statement-settlements", type=int, help="settlements on the statement's day")
     parser.add_argument("--reuse", action="store_true", help="keep the world if one of this size exists")
     parser.add_argument("--write-results", action="store_true", help="put the summary into bench/RESULTS.md")
     args = parser.parse_args()
@@ -944,8 +1243,12 @@ def main() -> None:
         threads=args.threads,
         port=args.port,
         profile_payments=args.profile_payments or (60 if smoke else 1000),
+        profile_flows=args.profile_flows or (10 if smoke else 300),
         sync_timeout=60 if smoke else 300,
         reuse=args.reuse,
+        settle_duration=args.settle_duration or (3 if smoke else 60),
+        settle_pgbench_duration=args.settle_pgbench_duration or (2 if smoke else 30),
+        statement_settlements=args.statement_settlements or (10_000 if smoke else 100_000),
     )
     results = benchmark(cfg)
     command = "python bench/run.py " + " ".join(sys.argv[1:])
@@ -964,6 +1267,23 @@ def main() -> None:
         server_errors = sum(v for k, v in p["payments"]["statuses"].items() if k.startswith("5"))
         if server_errors:
             failures.append(f"{server_errors} server errors at {p['connections']} connections")
+        settle = p["settlements"]
+        if settle["settlements_made"] == 0:
+            failures.append(f"no settlement was made at {p['connections']} connections")
+        server_errors = sum(
+            v
+            for part in ("vouchers", "settlements", "replays")
+            for k, v in settle[part]["statuses"].items()
+            if k[0] == "5"
+        )
+        if server_errors:
+            failures.append(
+                f"{server_errors} server errors in the settlements at {p['connections']} connections"
+            )
+        if settle["replays_not_the_first_answer"]:
+            failures.append(
+                f"{settle['replays_not_the_first_answer']} settlement replays not answered the first way"
+            )
     if failures:
         say("FAILED: " + "; ".join(failures))
         sys.exit(1)

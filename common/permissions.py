@@ -11,6 +11,8 @@ from common.errors import ApplicationError
 COUNTER_STAFF = "counter_staff"
 COUNTER_SUPERVISOR = "counter_supervisor"
 AUDITOR = "auditor"
+# A designated institution's terminal (its system, or its cashier): settles for that institution only.
+INSTITUTION = "institution"
 
 
 def user_roles(user) -> list[str]:
@@ -26,9 +28,12 @@ def user_roles(user) -> list[str]:
 
 def staff_landing(user) -> str:
     """The URL name of the page a staff account's role may use, where it lands after signing in:
-    the counter for counter staff, the review for auditors, the admin for a superuser without a
-    counter role, and a page saying so for an account with no role."""
+    the counter for counter staff, the review for auditors, the cashier page for an institution's
+    terminal, the admin for a superuser without a counter role, and a page saying so for an account
+    with no role."""
     groups = set(user.groups.values_list("name", flat=True))
+    if INSTITUTION in groups and hasattr(user, "terminal"):
+        return "cashier"
     if groups & {COUNTER_STAFF, COUNTER_SUPERVISOR}:
         return "staff:home"
     if AUDITOR in groups:

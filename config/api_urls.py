@@ -5,7 +5,21 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.apis import TokenCreateApi, UserRegisterApi
 from common.api import api_not_found
-from medical.apis import AllowanceApi, AllowanceListApi, MeWithAllowancesApi
+from medical.apis import (
+    AllowanceApi,
+    AllowanceListApi,
+    MeWithAllowancesApi,
+    SettlementListApi,
+    VoucherCreateApi,
+)
+from medical.institution_apis import (
+    InstitutionStatementListApi,
+    SettlementCreateApi,
+    SettlementRefundApi,
+    SettlementReverseApi,
+    StatementApi,
+    StatementConfirmApi,
+)
 from mutual_aid.apis import BindingDetailApi, BindingListCreateApi, PledgeApi
 from notices.apis import NoticeListApi, NoticeReadApi
 from payments.apis import (
@@ -29,6 +43,30 @@ urlpatterns = [
     path("bindings/<int:binding_id>/", BindingDetailApi.as_view(), name="api-binding"),
     path("bindings/<int:binding_id>/allowance/", AllowanceApi.as_view(), name="api-binding-allowance"),
     path("allowances/", AllowanceListApi.as_view(), name="api-allowances"),
+    path("vouchers/", VoucherCreateApi.as_view(), name="api-vouchers"),
+    path("settlements/", SettlementListApi.as_view(), name="api-settlements"),
+    path("institution/settlements/", SettlementCreateApi.as_view(), name="api-institution-settlements"),
+    path(
+        "institution/settlements/<str:settlement_id>/reverse/",
+        SettlementReverseApi.as_view(),
+        name="api-institution-settlement-reverse",
+    ),
+    path(
+        "institution/settlements/<str:settlement_id>/refunds/",
+        SettlementRefundApi.as_view(),
+        name="api-institution-settlement-refunds",
+    ),
+    path("institution/statements/<str:date>/", StatementApi.as_view(), name="api-institution-statement"),
+    path(
+        "institution/statements/<str:date>/confirm/",
+        StatementConfirmApi.as_view(),
+        name="api-institution-statement-confirm",
+    ),
+    path(
+        "admin-api/institution-statements/",
+        InstitutionStatementListApi.as_view(),
+        name="api-institution-statements",
+    ),
     path("premiums/<int:year>/", PremiumApi.as_view(), name="api-premium"),
     path("payments/", PaymentListCreateApi.as_view(), name="api-payments"),
     path("payments/self/", PaymentSelfApi.as_view(), name="api-payments-self"),

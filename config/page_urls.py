@@ -1,9 +1,18 @@
-"""The pages for account holders, relatives, counter staff and auditors."""
+"""The pages for account holders, relatives, counter staff, auditors and institutions' cashiers."""
 
 from django.urls import include, path
 
 from accounts.views import elderly_mode_view, login_view, logout_view, register_view
-from medical.views import allowance_check_view, allowance_done_view, allowance_release_view, allowance_view
+from medical.views import (
+    allowance_check_view,
+    allowance_done_view,
+    allowance_notify_view,
+    allowance_release_view,
+    allowance_view,
+)
+from medical.views_cashier import cashier_reverse_view, cashier_slip_view, cashier_view
+from medical.views_statements import allowance_spending_view, my_allowances_view
+from medical.views_voucher import voucher_refresh_view, voucher_view
 from mutual_aid.views import binding_create_view, binding_end_view, binding_manage_view, binding_pause_view
 from notices.views import notifications_read_view, notifications_view
 from payments.views import (
@@ -35,6 +44,14 @@ urlpatterns = [
     ),
     path("bindings/<int:binding_id>/allowance/done/<slug:key>/", allowance_done_view, name="allowance-done"),
     path("bindings/<int:binding_id>/allowance/release/", allowance_release_view, name="allowance-release"),
+    path("bindings/<int:binding_id>/allowance/notify/", allowance_notify_view, name="allowance-notify"),
+    path("bindings/<int:binding_id>/allowance/spending/", allowance_spending_view, name="allowance-spending"),
+    path("allowances/", my_allowances_view, name="my-allowances"),
+    path("voucher/", voucher_view, name="voucher"),
+    path("voucher/refresh/", voucher_refresh_view, name="voucher-refresh"),
+    path("cashier/", cashier_view, name="cashier"),
+    path("cashier/settlements/<slug:settlement_id>/", cashier_slip_view, name="cashier-slip"),
+    path("cashier/settlements/<slug:settlement_id>/reverse/", cashier_reverse_view, name="cashier-reverse"),
     path("pay/", pay_view, name="pay"),
     path("pay/check/<slug:key>/", pay_check_view, name="pay-check"),
     path("pay/mine/", pay_self_view, name="pay-self"),

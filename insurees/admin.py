@@ -35,10 +35,10 @@ class InsureeAdmin(admin.ModelAdmin):
 
 @admin.register(Enrollment)
 class EnrollmentAdmin(admin.ModelAdmin):
-    list_display = ["insuree", "year", "paid", "payment_id", "paid_at"]
-    list_filter = ["year", "paid"]
+    list_display = ["insuree", "year", "kind", "paid", "payment_id", "paid_at"]
+    list_filter = ["year", "kind", "paid"]
     list_select_related = ["insuree__person"]
-    readonly_fields = ["insuree", "year", "paid", "payment_id", "paid_at"]
+    readonly_fields = ["insuree", "year", "kind", "paid", "payment_id", "paid_at"]
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -46,8 +46,8 @@ class EnrollmentAdmin(admin.ModelAdmin):
 
 @admin.register(PremiumRate)
 class PremiumRateAdmin(admin.ModelAdmin):
-    list_display = ["region_code", "year", "amount_fen", "collection_start", "collection_end"]
-    list_filter = ["year"]
+    list_display = ["region_code", "year", "kind", "amount_fen", "collection_start", "collection_end"]
+    list_filter = ["year", "kind"]
 
 
 @admin.register(RegionPolicy)

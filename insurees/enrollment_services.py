@@ -6,15 +6,16 @@ from __future__ import annotations
 from django.db import connection
 from django.utils import timezone
 
-from insurees.models import Enrollment
+from insurees.models import Enrollment, PremiumKind
 
 
-def enrollments_lock(*, insuree_ids: list[int], year: int) -> None:
-    """The first lock of every writer of a premium: the insurees' enrollments for the year, created
-    where missing, locked in primary-key order (insurees_enrollments_lock)."""
+def enrollments_lock(*, insuree_ids: list[int], year: int, kind: PremiumKind) -> None:
+    """The first lock of every writer of a premium: the insurees' enrollments for the year and premium
+    kind, created where missing, locked in primary-key order (insurees_enrollments_lock)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FROM insurees_enrollments_lock(%s, %s, %s)", [insuree_ids, year, timezone.now()]
+            "SELECT count(*) FROM insurees_enrollments_lock(%s, %s, %s, %s)",
+            [insuree_ids, year, str(kind), timezone.now()],
         )
 
 

@@ -23,6 +23,14 @@ class Sex(models.TextChoices):
     FEMALE = "F", _("Female")
 
 
+class PremiumKind(models.TextChoices):
+    """What a premium pays for: the resident medical insurance, or long-term care where a region sets
+    a rate for it (长期护理保险)."""
+
+    RESIDENT_MEDICAL = "resident_medical", _("Urban and rural resident basic medical insurance")
+    LONG_TERM_CARE = "long_term_care", _("Long-term-care insurance")
+
+
 class RegionScope(models.TextChoices):
     CITY = "city", _("Same pooling region")
     PROVINCE = "province", _("Same province")
@@ -86,11 +94,20 @@ class Insuree(models.Model):
 
 
 class Enrollment(models.Model):
-    """A resident's registration for one coverage year; paid once the payment has synced."""
+    """A resident's registration for one coverage year and premium kind; paid once the payment has
+    synced."""
 
-    # Indexed as the first column of one_enrollment_per_insuree_year.
+    # Indexed as the first column of one_enrollment_per_insuree_year_kind.
     insuree = models.ForeignKey(Insuree, on_delete=models.PROTECT, related_name="enrollments", db_index=False)
     year = models.PositiveSmallIntegerField(_("year"))
+    # The database default too: SQL that names no kind (older callers, bulk loads) means the resident one.
+    kind = models.CharField(
+        _("premium kind"),
+        max_length=16,
+        choices=PremiumKind.choices,
+        default=PremiumKind.RESIDENT_MEDICAL,
+        db_default=PremiumKind.RESIDENT_MEDICAL,
+    )
     paid = models.BooleanField(_("paid"), default=False)
     # The payment that paid it (payments.Payment id); a plain id keeps insurees free of payments.
     payment_id = models.BigIntegerField(_("payment"), null=True, blank=True, unique=True)
@@ -101,14 +118,16 @@ class Enrollment(models.Model):
         verbose_name = _("enrollment")
         verbose_name_plural = _("enrollments")
         constraints = [
-            models.UniqueConstraint(fields=["insuree", "year"], name="one_enrollment_per_insuree_year"),
+            models.UniqueConstraint(
+                fields=["insuree", "year", "kind"], name="one_enrollment_per_insuree_year_kind"
+            ),
             models.CheckConstraint(
                 condition=Q(paid=False) | Q(payment_id__isnull=False), name="paid_enrollment_has_payment"
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.insuree} {self.year}"
+        return f"{self.insuree} {self.year} {self.kind}"
 
 
 class PremiumRate(models.Model):
@@ -116,6 +135,13 @@ class PremiumRate(models.Model):
         _("pooling region"), max_length=6, validators=[validate_pooling_region_code]
     )
     year = models.PositiveSmallIntegerField(_("year"))
+    kind = models.CharField(
+        _("premium kind"),
+        max_length=16,
+        choices=PremiumKind.choices,
+        default=PremiumKind.RESIDENT_MEDICAL,
+        db_default=PremiumKind.RESIDENT_MEDICAL,
+    )
     amount_fen = models.PositiveIntegerField(_("amount (fen)"))
     collection_start = models.DateField(_("collection starts"))
     collection_end = models.DateField(_("collection ends"))
@@ -124,7 +150,9 @@ class PremiumRate(models.Model):
         verbose_name = _("premium rate")
         verbose_name_plural = _("premium rates")
         constraints = [
-            models.UniqueConstraint(fields=["region_code", "year"], name="one_rate_per_region_year"),
+            models.UniqueConstraint(
+                fields=["region_code", "year", "kind"], name="one_rate_per_region_year_kind"
+            ),
             models.CheckConstraint(condition=Q(amount_fen__gt=0), name="premium_amount_positive"),
             models.CheckConstraint(
                 condition=Q(collection_end__gte=F("collection_start")), name="collection_period_ordered"
@@ -132,7 +160,7 @@ class PremiumRate(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.region_code} {self.year}"
+        return f"{self.region_code} {self.year} {self.kind}"
 
 
 class RegionPolicy(models.Model):

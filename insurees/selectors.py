@@ -12,7 +12,16 @@ from django.utils.translation import gettext_lazy as _
 from common.errors import ApplicationError
 from common.id_numbers import normalize_id_number
 from common.rows import columns, instances
-from insurees.models import Enrollment, Insuree, Person, PremiumRate, RegionPolicy, RegionScope, Scheme
+from insurees.models import (
+    Enrollment,
+    Insuree,
+    Person,
+    PremiumKind,
+    PremiumRate,
+    RegionPolicy,
+    RegionScope,
+    Scheme,
+)
 
 
 def province_code(region_code: str) -> str:
@@ -77,14 +86,23 @@ def _insuree_by_id_number_sql() -> str:
     )
 
 
-def premium_rate_get(*, region_code: str, year: int) -> PremiumRate:
-    rate = PremiumRate.objects.filter(region_code=region_code, year=year).first()
+def premium_rate_get(
+    *, region_code: str, year: int, kind: PremiumKind = PremiumKind.RESIDENT_MEDICAL
+) -> PremiumRate:
+    rate = PremiumRate.objects.filter(region_code=region_code, year=year, kind=kind).first()
     if rate is None:
-        raise no_premium_rate()
+        raise no_premium_rate(kind=kind)
     return rate
 
 
-def no_premium_rate() -> ApplicationError:
+def no_premium_rate(*, kind: PremiumKind = PremiumKind.RESIDENT_MEDICAL) -> ApplicationError:
+    if kind == PremiumKind.LONG_TERM_CARE:
+        # Most regions set no long-term-care rate at all: the kind is what was asked for wrongly.
+        return ApplicationError(
+            "no_premium_rate",
+            _("No long-term-care insurance premium has been set for this region and year."),
+            field="kind",
+        )
     return ApplicationError(
         "no_premium_rate", _("No premium has been set for this region and year yet."), field="year"
     )
@@ -114,16 +132,19 @@ def insurances_by_id_number(*, id_number: str) -> list[Insuree]:
     )
 
 
-def premium_rates_for(*, region_codes: set[str], years: list[int]) -> dict[tuple[str, int], PremiumRate]:
-    """The rates of these regions and years, by (region, year)."""
+def premium_rates_for(
+    *, region_codes: set[str], years: list[int], kind: PremiumKind = PremiumKind.RESIDENT_MEDICAL
+) -> dict[tuple[str, int], PremiumRate]:
+    """The rates of one kind of these regions and years, by (region, year)."""
     return {
         (rate.region_code, rate.year): rate
-        for rate in PremiumRate.objects.filter(region_code__in=region_codes, year__in=years)
+        for rate in PremiumRate.objects.filter(region_code__in=region_codes, year__in=years, kind=kind)
     }
 
 
 def premium_rate_list(*, region_codes: Collection[str]) -> list[PremiumRate]:
-    """Every rate of these regions, the earliest collection period first: a region has one a year."""
+    """Every rate of these regions, of every kind, the earliest collection period first: a region has
+    one a year and kind."""
     return list(PremiumRate.objects.filter(region_code__in=region_codes).order_by("collection_start", "pk"))
 
 
@@ -151,8 +172,8 @@ def person_get(*, person_id: int) -> Person | None:
 
 
 def enrollment_list_for_person(*, person: Person) -> QuerySet[Enrollment]:
-    """The person's enrollments in every scheme, the latest year first."""
-    return Enrollment.objects.filter(insuree__person=person).order_by("-year")
+    """The person's enrollments in every scheme and of every premium kind, the latest year first."""
+    return Enrollment.objects.filter(insuree__person=person).order_by("-year", "kind")
 
 
 def enrollment_list_for_payments(*, payment_ids: Collection[int]) -> QuerySet[Enrollment]:
@@ -166,10 +187,13 @@ def person_get_by_id_number_for_update(*, id_number: str) -> Person | None:
     return Person.objects.select_for_update().filter(id_number=normalize_id_number(id_number)).first()
 
 
-def premium_rate_list_closing(*, today: datetime.date, within_days: int) -> list[PremiumRate]:
-    """The rates whose collection period is open today and ends within `within_days` days."""
+def premium_rate_list_closing(
+    *, today: datetime.date, within_days: int, kind: PremiumKind = PremiumKind.RESIDENT_MEDICAL
+) -> list[PremiumRate]:
+    """The rates of one kind whose collection period is open today and ends within `within_days` days."""
     return list(
         PremiumRate.objects.filter(
+            kind=kind,
             collection_start__lte=today,
             collection_end__gte=today,
             collection_end__lte=today + datetime.timedelta(days=within_days),

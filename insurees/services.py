@@ -15,6 +15,7 @@ from insurees.models import (
     Insuree,
     InsureeStatus,
     Person,
+    PremiumKind,
     PremiumRate,
     RegionPolicy,
     RegionScope,
@@ -239,8 +240,9 @@ def premium_rate_set(
     amount_fen: int,
     collection_start: datetime.date,
     collection_end: datetime.date,
+    kind: PremiumKind = PremiumKind.RESIDENT_MEDICAL,
 ) -> PremiumRate:
-    """Sets a region's premium for a year (upsert by region and year)."""
+    """Sets a region's premium of a kind for a year (upsert by region, year and kind)."""
     _check_pooling_region(region_code)
     if amount_fen <= 0:
         raise ApplicationError("invalid_input", _("A premium is more than zero."), field="amount")
@@ -248,9 +250,14 @@ def premium_rate_set(
         raise ApplicationError(
             "invalid_input", _("The collection period ends before it starts."), field="collection_end"
         )
+    if kind not in PremiumKind.values:
+        raise ApplicationError(
+            "invalid_input", _("Choose a premium kind: resident_medical or long_term_care."), field="kind"
+        )
     rate, _created = PremiumRate.objects.update_or_create(
         region_code=region_code,
         year=year,
+        kind=kind,
         defaults={
             "amount_fen": amount_fen,
             "collection_start": collection_start,

@@ -15,6 +15,9 @@ class AccountKind(models.TextChoices):
     EXTERNAL = "external", _("External source")
     # An allowance's money set aside from a personal account (medical): it spends only from here.
     HOLD = "hold", _("Held for an allowance")
+    # What the fund owes an institution for its settlements (medical); a reversal or refund takes back
+    # only what it holds.
+    PAYABLE = "payable", _("Payable to an institution")
 
 
 class Account(models.Model):

@@ -6,6 +6,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
+from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from common.api_fields import (
@@ -20,9 +21,11 @@ from common.permissions import IsInsuree, person_of
 from insurees.apis import MeApi
 from medical import errors
 from medical.amounts import amount_fen_from
-from medical.models import Allowance
+from medical.models import Allowance, SettlementStatus
 from medical.selectors import account_holds_for, allowance_list_for_person
 from medical.services import Actor, allowance_release, allowance_set
+from medical.services.vouchers import voucher_issue
+from medical.settlement_selectors import settlement_list_for_person
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key", str, OpenApiParameter.HEADER, required=True, description="1–255 characters, per caller"
@@ -155,3 +158,79 @@ class MeWithAllowancesApi(MeApi):
             held = account_holds_for(account_ids=[insuree.account_id]).get(insuree.account_id, 0)
             item.update(balance=yuan(available + held), available_balance=yuan(available), held=yuan(held))
         return item
+
+
+class VoucherThrottle(UserRateThrottle):
+    scope = "voucher"
+
+
+class VoucherCreateApi(APIView):
+    """`POST vouchers/`: a one-time payment code for the caller, a beneficiary with an allowance."""
+
+    permission_classes = [IsInsuree]
+    throttle_classes = [VoucherThrottle]
+
+    class OutputSerializer(serializers.Serializer):
+        code = serializers.CharField(help_text="20 digits, valid once, for about 60 seconds")
+        expires_at = serializers.DateTimeField()
+
+    @extend_schema(
+        operation_id="voucher_create",
+        request=None,
+        responses={201: OutputSerializer, **error_responses(401, 403, 422, 429, 503)},
+    )
+    def post(self, request):
+        """A new code; the caller's earlier unused codes stop working. no_allowance without an active
+        allowance with money left."""
+        voucher = voucher_issue(person=person_of(request.user))
+        response = Response(
+            {"code": voucher.code, "expires_at": _DATETIME.to_representation(voucher.expires_at)},
+            status=status.HTTP_201_CREATED,
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class SettlementListApi(APIView):
+    """`GET settlements/`: the caller's settlements, as beneficiary his own, as authorizer those paid
+    from his allowances: where, on what and how much, never what was bought."""
+
+    permission_classes = [IsInsuree]
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        institution = serializers.DictField(child=serializers.CharField(), help_text="{name, kind}")
+        category = serializers.CharField()
+        amount = serializers.CharField(help_text="what the allowance paid")
+        refunded = serializers.CharField()
+        status = serializers.ChoiceField(choices=SettlementStatus.choices)
+        authorizer = PersonRefSerializer()
+        beneficiary = PersonRefSerializer()
+        created_at = serializers.DateTimeField()
+
+        def to_representation(self, settlement) -> dict:
+            return {
+                "id": settlement.pk,
+                "institution": {"name": settlement.institution.name, "kind": settlement.institution.kind},
+                "category": settlement.category,
+                "amount": yuan(settlement.paid_fen),
+                "refunded": yuan(settlement.refunded_fen),
+                "status": settlement.status,
+                "authorizer": person_ref(settlement.authorizer),
+                "beneficiary": person_ref(settlement.beneficiary),
+                "created_at": _DATETIME.to_representation(settlement.created_at),
+            }
+
+    @extend_schema(
+        operation_id="settlements_list",
+        responses={
+            200: paginated("SettlementPage", OutputSerializer(many=True)),
+            **error_responses(401, 403),
+        },
+    )
+    def get(self, request):
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(
+            settlement_list_for_person(person=person_of(request.user)), request, self
+        )
+        return paginator.get_paginated_response(self.OutputSerializer(page, many=True).data)

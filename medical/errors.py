@@ -70,3 +70,164 @@ def allowance_outcome_unknown() -> ApplicationError:
             "returned, never made twice."
         ),
     )
+
+
+# The largest bill a settlement or a refund takes (¥1,000,000).
+MAX_SETTLEMENT_FEN = 100_000_000
+
+
+def invalid_settlement_amount(field: str = "amount") -> ApplicationError:
+    return ApplicationError(
+        "invalid_input",
+        _("Enter an amount in yuan above zero, with at most two decimals, up to 1,000,000 yuan."),
+        field=field,
+    )
+
+
+def invalid_category() -> ApplicationError:
+    return ApplicationError(
+        "invalid_input",
+        _("The category must be outpatient, inpatient, drugs, devices or consumables."),
+        field="category",
+    )
+
+
+def invalid_own_id(field: str) -> ApplicationError:
+    return ApplicationError(
+        "invalid_input", _("Give your system's own id of 1 to 64 letters, digits, '-' or '_'."), field=field
+    )
+
+
+def category_not_covered() -> ApplicationError:
+    return ApplicationError(
+        "category_not_covered",
+        _("Mutual-aid allowances do not pay for wellness or public-health spending; nothing was paid."),
+        field="category",
+    )
+
+
+def institution_not_active() -> ApplicationError:
+    return ApplicationError(
+        "institution_not_active",
+        _("This institution is not an active designated institution, so it cannot settle with allowances."),
+    )
+
+
+def voucher_invalid() -> ApplicationError:
+    return ApplicationError(
+        "voucher_invalid",
+        _(
+            "This payment code is not valid: it is unknown, expired or already used. Ask the patient to "
+            "refresh the code on the phone and scan the new one."
+        ),
+        field="voucher_code",
+    )
+
+
+def no_allowance() -> ApplicationError:
+    return ApplicationError(
+        "no_allowance",
+        _("There is no mutual-aid allowance with money left for this person; nothing was paid."),
+    )
+
+
+def region_mismatch() -> ApplicationError:
+    return ApplicationError(
+        "region_mismatch",
+        _("This person's allowances may not be spent at an institution in this region; nothing was paid."),
+    )
+
+
+def insufficient_allowance(remaining_fen: int) -> ApplicationError:
+    return ApplicationError(
+        "insufficient_allowance",
+        _(
+            "The allowance has %(remaining)s yuan left, less than the amount; nothing was paid. Settle "
+            "with allow_partial to take what is left and collect the rest in cash."
+        )
+        % {"remaining": format_yuan(remaining_fen)},
+        field="amount",
+    )
+
+
+def settlement_not_found() -> ApplicationError:
+    return ApplicationError("settlement_not_found", _("No settlement of this institution has this id."))
+
+
+REVERSAL_REASONS = {
+    "reversed": _("This settlement was already reversed."),
+    "day": _("A settlement can be reversed only on the day it was made; refund it instead."),
+    "refunded": _("Part of this settlement was refunded already, so it can no longer be reversed."),
+}
+
+
+def reversal_not_allowed(reason: str) -> ApplicationError:
+    return ApplicationError("reversal_not_allowed", REVERSAL_REASONS.get(reason, REVERSAL_REASONS["day"]))
+
+
+def refund_exceeds_settlement(left_fen: int) -> ApplicationError:
+    return ApplicationError(
+        "refund_exceeds_settlement",
+        _("Only %(left)s yuan of this settlement is left to refund.") % {"left": format_yuan(left_fen)},
+        field="amount",
+    )
+
+
+def settlement_outcome_unknown() -> ApplicationError:
+    return ApplicationError(
+        "service_unavailable",
+        _(
+            "The connection to the database was lost while settling, so whether it was settled is not "
+            "known yet. Retry with the same settlement id and Idempotency-Key: a settlement already made "
+            "is returned, never made twice."
+        ),
+    )
+
+
+def statement_date_in_future() -> ApplicationError:
+    return ApplicationError(
+        "invalid_input", _("A day's statement can be confirmed from that day on."), field="date"
+    )
+
+
+def invalid_statement_count() -> ApplicationError:
+    return ApplicationError(
+        "invalid_input",
+        _("Give the day's count of settlements as a whole number, zero or more."),
+        field="count",
+    )
+
+
+def invalid_statement_amount() -> ApplicationError:
+    return ApplicationError(
+        "invalid_input",
+        _("Give the day's net amount in yuan with at most two decimals, such as 1234.50."),
+        field="amount",
+    )
+
+
+def invalid_date() -> ApplicationError:
+    return ApplicationError("invalid_input", _("Give the date as YYYY-MM-DD."), field="date")
+
+
+def invalid_body_message():
+    return _("Send a JSON object.")
+
+
+def invalid_allow_partial_message():
+    return _("allow_partial is true or false.")
+
+
+def invalid_notify_threshold() -> ApplicationError:
+    return ApplicationError(
+        "invalid_input",
+        _(
+            "Enter an amount in yuan, zero or more, with at most two decimals, up to 10,000,000 yuan. Zero "
+            "means every payment is notified."
+        ),
+        field="notify_over",
+    )
+
+
+def not_a_terminal_message():
+    return _("This is for the terminals of designated institutions.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 
 from insurees.models import Person
 from ledger.models import Account
@@ -19,6 +19,26 @@ def allowance_list_for_person(*, person: Person) -> QuerySet[Allowance]:
         Allowance.objects.filter(Q(authorizer__person=person) | Q(beneficiary__person=person))
         .select_related("authorizer__person", "beneficiary__person", "binding")
         .order_by("-created_at", "-pk")
+    )
+
+
+def allowance_list_for_beneficiary(*, person: Person) -> QuerySet[Allowance]:
+    """The allowances set for the person (released ones too, as history), active ones first, newest
+    first, with the authorizer's name and the binding (for the relation)."""
+    return (
+        Allowance.objects.filter(beneficiary__person=person)
+        .select_related("authorizer__person", "binding__authorizer")
+        .order_by("status", "-created_at", "-pk")
+    )
+
+
+def allowance_list_usable_by(*, person: Person) -> QuerySet[Allowance]:
+    """The person's active allowances with money left, in the order a settlement picks among them (the
+    most left first; ties to the oldest binding)."""
+    return (
+        allowance_list_for_beneficiary(person=person)
+        .filter(status=AllowanceStatus.ACTIVE, spent_fen__lt=F("amount_fen"))
+        .order_by(F("spent_fen") - F("amount_fen"), "binding__created_at", "binding_id")
     )
 
 

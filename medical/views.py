@@ -11,18 +11,19 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from common.errors import ApplicationError
 from common.forms import add_application_error, form_status
 from common.money import fen_to_yuan, format_yuan
 from common.permissions import page_person
-from medical.forms import AllowanceForm, ConfirmForm
+from medical.forms import AllowanceForm, ConfirmForm, NotifyThresholdForm
 from medical.selectors import (
     allowance_active_for_binding,
     allowance_for_key,
     allowance_preview,
 )
-from medical.services import Actor, allowance_release, allowance_set
+from medical.services import Actor, allowance_notify_threshold_set, allowance_release, allowance_set
 from mutual_aid.models import BindingStatus
 from mutual_aid.selectors import binding_get_for_person
 
@@ -76,6 +77,13 @@ def allowance_view(request, binding_id: int):
             drafts[key] = {"binding_id": binding.pk, "amount_fen": amount_fen}
             request.session[SESSION_DRAFTS] = dict(list(drafts.items())[-MAX_DRAFTS:])
             return redirect("allowance-check", binding_id=binding.pk, key=key)
+    return _allowance_page(request, binding, current, form=form)
+
+
+def _allowance_page(request, binding, current, *, form, notify_form=None):
+    """Step 1's page: the amount's form and, once there is an allowance, its notification threshold's."""
+    if notify_form is None and current is not None:
+        notify_form = NotifyThresholdForm(initial={"notify_over": str(fen_to_yuan(current.notify_over_fen))})
     return render(
         request,
         "portal/allowance.html",
@@ -83,9 +91,47 @@ def allowance_view(request, binding_id: int):
             "binding": binding,
             "allowance": current,
             "form": form,
+            "notify_form": notify_form,
             "preview": allowance_preview(binding=binding, amount_fen=current.amount_fen if current else 0),
         },
-        status=form_status(form),
+        status=form_status(form, notify_form),
+    )
+
+
+@login_required
+@require_POST
+def allowance_notify_view(request, binding_id: int):
+    """The threshold of the notices of its payments: a setting, no money moves, so no check step."""
+    person, binding = _own_active_binding(request, binding_id)
+    current = allowance_active_for_binding(binding_id=binding.pk)
+    if current is None:
+        raise Http404
+    notify_form = NotifyThresholdForm(request.POST)
+    if notify_form.is_valid():
+        try:
+            allowance = allowance_notify_threshold_set(
+                authorizer=person, binding_id=binding.pk, amount_fen=notify_form.cleaned_data["notify_over"]
+            )
+        except ApplicationError as refused:
+            if refused.code in ("binding_not_found", "not_found"):
+                raise Http404 from None
+            add_application_error(notify_form, refused)
+        else:
+            if allowance.notify_over_fen:
+                message = _(
+                    "You and %(name)s will be told of each payment from this allowance over %(amount)s yuan."
+                )
+            else:
+                message = _("You and %(name)s will be told of every payment from this allowance.")
+            messages.success(
+                request,
+                message
+                % {"name": binding.beneficiary.person.name, "amount": format_yuan(allowance.notify_over_fen)},
+            )
+            return redirect("allowance", binding_id=binding.pk)
+    initial = {"amount": str(fen_to_yuan(current.amount_fen))}
+    return _allowance_page(
+        request, binding, current, form=AllowanceForm(initial=initial), notify_form=notify_form
     )
 
 

@@ -62,6 +62,18 @@ def binding_get_for_person(*, person: Person, binding_id: int) -> Binding:
     return binding
 
 
+def binding_get(*, binding_id: int) -> Binding:
+    """Any binding by its id, with both sides, for staff acting at a counter; binding_not_found if none."""
+    binding = (
+        Binding.objects.select_related("authorizer__person", "beneficiary__person")
+        .filter(pk=binding_id)
+        .first()
+    )
+    if binding is None:
+        raise errors.binding_not_found()
+    return binding
+
+
 def binding_active_between(*, authorizer: Insuree, beneficiary: Insuree) -> Binding | None:
     return Binding.objects.filter(
         authorizer=authorizer, beneficiary=beneficiary, status=BindingStatus.ACTIVE

@@ -15,6 +15,9 @@ class NoticeKind(models.TextChoices):
     PREMIUM_REMINDER = "premium_reminder", _("Premium reminder")
     ALLOWANCE_SET = "allowance_set", _("Allowance set")
     ALLOWANCE_RELEASED = "allowance_released", _("Allowance released")
+    SETTLEMENT_PAID = "settlement_paid", _("Allowance spent at an institution")
+    SETTLEMENT_REVERSED = "settlement_reversed", _("Allowance payment reversed")
+    SETTLEMENT_REFUNDED = "settlement_refunded", _("Allowance payment refunded")
 
 
 class NoticeLink(models.TextChoices):

@@ -9,6 +9,7 @@ class PaymentAdmin(ReadOnlyAdmin):
     list_display = [
         "reference",
         "year",
+        "kind",
         "amount_fen",
         "region_code",
         "channel",
@@ -17,7 +18,7 @@ class PaymentAdmin(ReadOnlyAdmin):
         "created_at",
         "enrollment_synced_at",
     ]
-    list_filter = ["status", "channel", "year", "region_code"]
+    list_filter = ["status", "kind", "channel", "year", "region_code"]
     search_fields = ["=reference"]
     list_select_related = ["beneficiary__person", "authorizer__person"]
     date_hierarchy = "created_at"

@@ -1,6 +1,7 @@
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
@@ -19,7 +20,7 @@ from common.api_fields import (
 )
 from common.errors import ApplicationError
 from common.permissions import IsInsuree, person_of
-from insurees.models import Scheme
+from insurees.models import PremiumKind, Scheme
 from insurees.regions import region_name
 from insurees.selectors import insuree_get_by_id_number
 from mutual_aid import errors as binding_errors
@@ -41,6 +42,32 @@ from payments.services import (
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key", str, OpenApiParameter.HEADER, required=True, description="1–255 characters, per caller"
 )
+KIND_DESCRIPTION = "the premium kind: resident_medical (the default) or long_term_care"
+KIND_PARAMETER = OpenApiParameter(
+    "kind", str, OpenApiParameter.QUERY, enum=PremiumKind.values, description=KIND_DESCRIPTION
+)
+
+
+class PremiumKindField(serializers.ChoiceField):
+    """The optional premium kind of a request: the resident medical premium unless it says otherwise."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("default", PremiumKind.RESIDENT_MEDICAL)
+        kwargs.setdefault("help_text", KIND_DESCRIPTION)
+        # DRF formats the message when it refuses, so it is in the request's language.
+        kwargs.setdefault(
+            "error_messages",
+            {
+                "invalid_choice": _lazy(
+                    "“{input}” is not a premium kind: choose resident_medical or long_term_care."
+                )
+            },
+        )
+        super().__init__(choices=PremiumKind.choices, **kwargs)
+
+    def to_internal_value(self, data) -> PremiumKind:
+        return PremiumKind(super().to_internal_value(data))
 
 
 class PaymentOutputSerializer(serializers.ModelSerializer):
@@ -55,6 +82,7 @@ class PaymentOutputSerializer(serializers.ModelSerializer):
             "id",
             "reference",
             "year",
+            "kind",
             "amount",
             "beneficiary",
             "authorizer",
@@ -75,6 +103,7 @@ class PaymentOutputSerializer(serializers.ModelSerializer):
             "id": payment.pk,
             "reference": payment.reference,
             "year": payment.year,
+            "kind": payment.kind,
             "amount": yuan(payment.amount_fen),
             "beneficiary": person_ref(payment.beneficiary),
             "authorizer": person_ref(payment.authorizer),
@@ -93,6 +122,7 @@ class PremiumApi(APIView):
 
     class OutputSerializer(serializers.Serializer):
         year = serializers.IntegerField()
+        kind = serializers.ChoiceField(choices=PremiumKind.choices)
         region_code = serializers.CharField()
         region_name = serializers.CharField()
         amount = serializers.CharField(allow_null=True)
@@ -105,10 +135,14 @@ class PremiumApi(APIView):
 
     class RelativeSerializer(serializers.Serializer):
         beneficiary_id_number = IdNumberField()
+        kind = PremiumKindField()
 
-    @extend_schema(responses={200: OutputSerializer, **error_responses(400, 401, 403, 404, 422)})
+    @extend_schema(
+        parameters=[KIND_PARAMETER],
+        responses={200: OutputSerializer, **error_responses(400, 401, 403, 404, 422)},
+    )
     def get(self, request, year: int):
-        """The caller's own premium for the year."""
+        """The caller's own premium for the year, of the kind asked for (the resident one by default)."""
         if "beneficiary_id_number" in request.query_params:
             # An ID number is sensitive personal information (PIPL art. 28): never read from an address,
             # where proxies and logs keep it. A relative's premium is asked for with POST.
@@ -118,21 +152,28 @@ class PremiumApi(APIView):
                 field="beneficiary_id_number",
             )
         person = person_of(request.user)
-        return self._premium(person=person, year=year, id_number=person.id_number)
+        query = _KindQuerySerializer(data={k: v for k, v in request.query_params.items() if k == "kind"})
+        query.is_valid(raise_exception=True)
+        return self._premium(
+            person=person, year=year, id_number=person.id_number, kind=query.validated_data["kind"]
+        )
 
     @extend_schema(
         request=RelativeSerializer,
         responses={200: OutputSerializer, **error_responses(400, 401, 403, 404, 422)},
     )
     def post(self, request, year: int):
-        """A bound relative's premium for the year, the ID number in the body."""
+        """A bound relative's premium for the year, the ID number (and the kind) in the body."""
         body = self.RelativeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         return self._premium(
-            person=person_of(request.user), year=year, id_number=body.validated_data["beneficiary_id_number"]
+            person=person_of(request.user),
+            year=year,
+            id_number=body.validated_data["beneficiary_id_number"],
+            kind=body.validated_data["kind"],
         )
 
-    def _premium(self, *, person, year: int, id_number: str) -> Response:
+    def _premium(self, *, person, year: int, id_number: str, kind: PremiumKind) -> Response:
         query = _QuerySerializer(data={"year": year})
         query.is_valid(raise_exception=True)
         if id_number != person.id_number and not (
@@ -144,11 +185,12 @@ class PremiumApi(APIView):
             # number answers as if there were no such person (no roster or payment status leaks).
             raise binding_errors.binding_not_found()
         beneficiary = insuree_get_by_id_number(id_number=id_number, scheme=Scheme.RESIDENT)
-        [due] = premium_due_for(beneficiary=beneficiary, years=[query.validated_data["year"]])
+        [due] = premium_due_for(beneficiary=beneficiary, years=[query.validated_data["year"]], kind=kind)
         rate = due.rate
         return Response(
             {
                 "year": due.year,
+                "kind": due.kind,
                 "region_code": beneficiary.region_code,
                 "region_name": region_name(beneficiary.region_code),
                 "amount": yuan(rate.amount_fen) if rate else None,
@@ -164,6 +206,10 @@ class _QuerySerializer(serializers.Serializer):
     year = YearField()
 
 
+class _KindQuerySerializer(serializers.Serializer):
+    kind = PremiumKindField()
+
+
 def _actor(request) -> Actor:
     return Actor(user=request.user, idempotency_key=idempotency_key_from(request))
 
@@ -176,6 +222,7 @@ class PaymentListCreateApi(APIView):
     class InputSerializer(serializers.Serializer):
         beneficiary_id_number = IdNumberField()
         year = YearField()
+        kind = PremiumKindField()
 
     @extend_schema(
         operation_id="payments_list",
@@ -206,6 +253,7 @@ class PaymentListCreateApi(APIView):
             relative_id_numbers=[data["beneficiary_id_number"]],
             year=data["year"],
             actor=actor,
+            kind=data["kind"],
         )
         return Response(PaymentOutputSerializer(payment).data, status=status.HTTP_201_CREATED)
 
@@ -217,6 +265,7 @@ class PaymentSelfApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         year = YearField()
+        kind = PremiumKindField()
 
     @extend_schema(
         request=InputSerializer,
@@ -228,7 +277,10 @@ class PaymentSelfApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         payment = payment_create_for_self(
-            beneficiary=person_of(request.user), year=serializer.validated_data["year"], actor=actor
+            beneficiary=person_of(request.user),
+            year=serializer.validated_data["year"],
+            actor=actor,
+            kind=serializer.validated_data["kind"],
         )
         return Response(PaymentOutputSerializer(payment).data, status=status.HTTP_201_CREATED)
 
@@ -241,6 +293,7 @@ class PaymentFamilyApi(APIView):
     class InputSerializer(serializers.Serializer):
         beneficiary_id_numbers = serializers.ListField(child=IdNumberField(), min_length=1, max_length=20)
         year = YearField()
+        kind = PremiumKindField()
 
     @extend_schema(
         request=InputSerializer,
@@ -257,6 +310,7 @@ class PaymentFamilyApi(APIView):
             relative_id_numbers=data["beneficiary_id_numbers"],
             year=data["year"],
             actor=actor,
+            kind=data["kind"],
         )
         return Response(PaymentOutputSerializer(payments, many=True).data, status=status.HTTP_201_CREATED)
 

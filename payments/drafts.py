@@ -7,6 +7,7 @@ import json
 import uuid
 from typing import Any
 
+from insurees.models import PremiumKind
 from payments.selectors import payment_list_for_idempotency_key
 
 SESSION_DRAFTS = "pay_drafts"
@@ -31,6 +32,11 @@ def draft_get(request, *, key: str, kind: str) -> dict[str, Any] | None:
     """The journey's choice, if it is of this kind (a counter's draft never opens a portal page)."""
     draft = request.session.get(SESSION_DRAFTS, {}).get(key)
     return draft if isinstance(draft, dict) and draft.get("kind") == kind else None
+
+
+def draft_premium_kind(draft: dict[str, Any]) -> PremiumKind:
+    """The premium a journey's choice pays; a choice made before there were kinds pays the resident one."""
+    return PremiumKind(draft.get("premium_kind", PremiumKind.RESIDENT_MEDICAL))
 
 
 def draft_digest(draft: dict[str, Any]) -> str:

@@ -5,11 +5,20 @@ from django.utils.translation import gettext_lazy as _
 
 from common.errors import ApplicationError
 from common.money import format_yuan
+from insurees.models import PremiumKind
 
 
-def already_paid(year: int) -> ApplicationError:
+def already_paid(year: int, *, kind: PremiumKind = PremiumKind.RESIDENT_MEDICAL) -> ApplicationError:
+    if kind == PremiumKind.LONG_TERM_CARE:
+        message = _("The long-term-care insurance premium for %(year)s has already been paid.")
+    else:
+        message = _("The resident premium for %(year)s has already been paid.")
+    return ApplicationError("already_paid", message % {"year": year}, "year")
+
+
+def invalid_kind() -> ApplicationError:
     return ApplicationError(
-        "already_paid", _("The resident premium for %(year)s has already been paid.") % {"year": year}, "year"
+        "invalid_input", _("Choose a premium kind: resident_medical or long_term_care."), field="kind"
     )
 
 

@@ -1,6 +1,6 @@
 import uuid
-from collections.abc import Iterable, Sequence
-from typing import cast
+from collections.abc import Iterable, MutableMapping, Sequence
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from common.forms import AccessibleForm
 from common.masking import mask_id_number
-from insurees.models import Person, PremiumRate
+from common.money import format_yuan
+from insurees.models import Person, PremiumKind, PremiumRate
 from mutual_aid.models import Binding
 from mutual_aid.relations import relation_seen_by
 
@@ -30,6 +31,60 @@ def year_choices(rates: Iterable[PremiumRate]) -> list[tuple[int, str]]:
         )
         for year, days in sorted(ends.items(), reverse=True)
     ]
+
+
+def kind_choices(rates: Iterable[PremiumRate]) -> list[tuple[str, str]]:
+    """The premium kinds these open rates make payable, the resident one first; each with its amount
+    when the rates concerned agree on one, so that it is seen before anything is paid."""
+    amounts: dict[str, set[int]] = {}
+    for rate in rates:
+        amounts.setdefault(rate.kind, set()).add(rate.amount_fen)
+    return [
+        (
+            value,
+            str(
+                _("%(kind)s (¥%(amount)s)")
+                % {"kind": label, "amount": format_yuan(next(iter(amounts[value])))}
+            )
+            if len(amounts[value]) == 1
+            else str(label),
+        )
+        for value, label in PremiumKind.choices
+        if value in amounts
+    ]
+
+
+class PremiumKindField(forms.ChoiceField):
+    """Which premium: offered where a region sets a long-term-care rate; the resident one if none is
+    chosen (a region with only that rate shows no choice)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Premium to pay"))
+        kwargs.setdefault("widget", forms.RadioSelect)
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("error_messages", {"invalid_choice": _("Choose one of the premiums listed.")})
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        return PremiumKind(super().clean(value) or PremiumKind.RESIDENT_MEDICAL)
+
+
+class PremiumKindChoice:
+    """A paying form's choice of premium (its `premium_kind` field), set from the kinds payable."""
+
+    fields: dict[str, forms.Field]
+    initial: MutableMapping[str, Any]
+
+    def kinds_set(self, choices: Sequence[tuple[str, str]]) -> None:
+        cast(forms.ChoiceField, self.fields["premium_kind"]).choices = choices
+        self.kinds = [value for value, _label in choices]
+        if choices:
+            self.initial.setdefault("premium_kind", choices[0][0])  # the resident premium, where payable
+
+    @property
+    def offers_kinds(self) -> bool:
+        """Whether the form asks which premium: only where another than the resident one is payable."""
+        return any(value != PremiumKind.RESIDENT_MEDICAL for value in self.kinds)
 
 
 class OpenYearField(forms.TypedChoiceField):
@@ -68,7 +123,8 @@ class IdempotentForm(AccessibleForm):
             self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
 
 
-class PayForm(IdempotentForm):
+class PayForm(PremiumKindChoice, IdempotentForm):
+    premium_kind = PremiumKindField()
     year = OpenYearField()
     beneficiaries = forms.TypedMultipleChoiceField(
         label=_("Relatives"),
@@ -82,19 +138,25 @@ class PayForm(IdempotentForm):
         *args,
         bindings: Sequence[Binding] = (),
         years: Sequence[tuple[int, str]] = (),
+        kinds: Sequence[tuple[str, str]] = (),
         reader: Person,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
+        self.kinds_set(kinds)
         choices_set(self, "year", years)
         choices_set(self, "beneficiaries", [(b.beneficiary_id, binding_label(b, reader)) for b in bindings])
 
 
-class SelfPayForm(IdempotentForm):
+class SelfPayForm(PremiumKindChoice, IdempotentForm):
+    premium_kind = PremiumKindField()
     year = OpenYearField()
 
-    def __init__(self, *args, years: Sequence[tuple[int, str]] = (), **kwargs):
+    def __init__(
+        self, *args, years: Sequence[tuple[int, str]] = (), kinds: Sequence[tuple[str, str]] = (), **kwargs
+    ):
         super().__init__(*args, **kwargs)
+        self.kinds_set(kinds)
         choices_set(self, "year", years)
 
 

@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from insurees.models import PremiumKind
 from mutual_aid.models import Relation
 
 
@@ -26,6 +27,14 @@ class RefundReason(models.TextChoices):
 class Payment(models.Model):
     reference = models.CharField(_("reference"), max_length=32, unique=True)
     year = models.PositiveSmallIntegerField(_("year"))
+    # The database default too: SQL that names no kind (older callers, bulk loads) means the resident one.
+    kind = models.CharField(
+        _("premium kind"),
+        max_length=16,
+        choices=PremiumKind.choices,
+        default=PremiumKind.RESIDENT_MEDICAL,
+        db_default=PremiumKind.RESIDENT_MEDICAL,
+    )
     amount_fen = models.PositiveIntegerField(_("amount (fen)"))
     # No index of their own on these three columns: each leads a composite index below, which serves
     # every lookup a single-column one would, and a payment writes one index entry fewer for each.
@@ -69,10 +78,11 @@ class Payment(models.Model):
         verbose_name = _("payment")
         verbose_name_plural = _("payments")
         constraints = [
+            # Each kind is its own premium: a long-term-care payment beside the resident one is no double.
             models.UniqueConstraint(
-                fields=["beneficiary", "year"],
+                fields=["beneficiary", "year", "kind"],
                 condition=Q(status="settled"),
-                name="one_settled_payment_per_beneficiary_year",
+                name="one_settled_payment_per_beneficiary_year_kind",
             ),
             models.CheckConstraint(condition=Q(amount_fen__gt=0), name="payment_amount_positive"),
             models.CheckConstraint(

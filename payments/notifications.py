@@ -16,6 +16,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from common.money import format_yuan
+from insurees.models import PremiumKind
 from mutual_aid.notices import relation_words
 from notices.models import NoticeKind
 from payments.models import PaymentChannel, RefundReason
@@ -37,10 +38,17 @@ def _words(facts: Mapping[str, Any]) -> dict[str, Any]:
     return words
 
 
+def _long_term_care(facts: Mapping[str, Any]) -> bool:
+    # Facts written before there were kinds name none: those were resident premiums.
+    return facts.get("kind") == PremiumKind.LONG_TERM_CARE
+
+
 def debit_text(facts: Mapping[str, Any]) -> str:
     """To the authorizer whose personal account paid."""
     words = _words(facts)
     channel = facts.get("channel")
+    if _long_term_care(facts):
+        return _ltc_debit_text(channel, words)
     if channel == PaymentChannel.SELF:
         return (
             _(
@@ -67,10 +75,40 @@ def debit_text(facts: Mapping[str, Any]) -> str:
     )
 
 
+def _ltc_debit_text(channel: object, words: dict[str, Any]) -> str:
+    if channel == PaymentChannel.SELF:
+        return (
+            _(
+                "Your %(relation)s %(name)s paid their %(year)s long-term-care insurance premium of "
+                "%(amount)s yuan from your personal account (the bound account with the highest balance "
+                "pays). Balance left: %(balance)s yuan."
+            )
+            % words
+        )
+    if channel == PaymentChannel.COUNTER:
+        return (
+            _(
+                "At the service counter, your personal account paid %(amount)s yuan for the %(year)s "
+                "long-term-care insurance premium of your %(relation)s %(name)s. Balance left: "
+                "%(balance)s yuan."
+            )
+            % words
+        )
+    return (
+        _(
+            "Your personal account paid %(amount)s yuan for the %(year)s long-term-care insurance premium "
+            "of your %(relation)s %(name)s. Balance left: %(balance)s yuan."
+        )
+        % words
+    )
+
+
 def premium_paid_text(facts: Mapping[str, Any]) -> str:
     """To the relative whose premium was paid."""
     words = _words(facts)
     channel = facts.get("channel")
+    if _long_term_care(facts):
+        return _ltc_premium_paid_text(channel, words)
     if channel == PaymentChannel.SELF:
         return (
             _(
@@ -96,8 +134,40 @@ def premium_paid_text(facts: Mapping[str, Any]) -> str:
     )
 
 
+def _ltc_premium_paid_text(channel: object, words: dict[str, Any]) -> str:
+    if channel == PaymentChannel.SELF:
+        return (
+            _(
+                "You paid your %(year)s long-term-care insurance premium of %(amount)s yuan from the "
+                "personal account of your %(relation)s %(name)s."
+            )
+            % words
+        )
+    if channel == PaymentChannel.COUNTER:
+        return (
+            _(
+                "At the service counter, your %(year)s long-term-care insurance premium of %(amount)s yuan "
+                "was paid from the personal account of your %(relation)s %(name)s."
+            )
+            % words
+        )
+    return (
+        _(
+            "Your %(year)s long-term-care insurance premium of %(amount)s yuan was paid from the personal "
+            "account of your %(relation)s %(name)s."
+        )
+        % words
+    )
+
+
 def refund_text(facts: Mapping[str, Any]) -> str:
     """To the authorizer whose account the refund credits."""
+    if _long_term_care(facts):
+        return _(
+            "The %(amount)s yuan your personal account paid for the %(year)s long-term-care insurance "
+            "premium of your %(relation)s %(name)s was refunded to it. Reason: %(reason)s. Balance: "
+            "%(balance)s yuan."
+        ) % _words(facts)
     return _(
         "The %(amount)s yuan your personal account paid for the %(year)s resident premium of your "
         "%(relation)s %(name)s was refunded to it. Reason: %(reason)s. Balance: %(balance)s yuan."
@@ -106,6 +176,12 @@ def refund_text(facts: Mapping[str, Any]) -> str:
 
 def premium_refunded_text(facts: Mapping[str, Any]) -> str:
     """To the relative whose cover the refund takes away."""
+    if _long_term_care(facts):
+        return _(
+            "Your %(year)s long-term-care insurance premium of %(amount)s yuan, paid from the personal "
+            "account of your %(relation)s %(name)s, was refunded to that account. Reason: %(reason)s. "
+            "This payment no longer covers you for long-term care in %(year)s until it is paid again."
+        ) % _words(facts)
     return _(
         "Your %(year)s resident premium of %(amount)s yuan, paid from the personal account of your "
         "%(relation)s %(name)s, was refunded to that account. Reason: %(reason)s. This payment no "

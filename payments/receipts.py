@@ -29,6 +29,7 @@ from reportlab.pdfgen import canvas
 
 from common.masking import mask_id_number
 from common.money import fen_to_chinese_capitals, format_yuan
+from insurees.models import PremiumKind
 from insurees.regions import region_name
 from mutual_aid.models import Relation
 from payments.models import Payment, PaymentChannel, PaymentStatus, RefundReason
@@ -54,6 +55,15 @@ RELATIONS: dict[str, str] = {
     Relation.MATERNAL_GRANDPARENT: "外祖父母",
     Relation.PATERNAL_GRANDCHILD: "孙子女",
     Relation.MATERNAL_GRANDCHILD: "外孙子女",
+}
+# Each premium kind's name, and the receipt's title for it.
+KINDS: dict[str, str] = {
+    PremiumKind.RESIDENT_MEDICAL: "城乡居民基本医疗保险",
+    PremiumKind.LONG_TERM_CARE: "长期护理保险",
+}
+TITLES: dict[str, str] = {
+    PremiumKind.RESIDENT_MEDICAL: "城乡居民医保个人缴费凭证（家庭共济）",
+    PremiumKind.LONG_TERM_CARE: "长期护理保险个人缴费凭证（家庭共济）",
 }
 REFUND_REASONS: dict[str, str] = {
     RefundReason.PAID_TWICE: "已通过其他渠道重复缴费",
@@ -113,7 +123,7 @@ def receipt_lines(*, payment: Payment) -> list[tuple[str, str]]:
     created = timezone.localtime(payment.created_at)
     lines = [
         ("凭证编号", payment.reference),
-        ("缴费年度", f"{payment.year}年度城乡居民基本医疗保险"),
+        ("缴费年度", f"{payment.year}年度{KINDS.get(payment.kind, payment.kind)}"),
         (
             "参保人（共济对象）",
             f"{payment.beneficiary.person.name}  {mask_id_number(payment.beneficiary.person.id_number)}",
@@ -156,7 +166,9 @@ def receipt_pdf(*, payment: Payment, request: HttpRequest | None = None) -> byte
     pdf.setTitle(f"缴费凭证 {payment.reference}")
     pdf.setAuthor(issuer)
     pdf.setFont(font, 17)
-    pdf.drawCentredString(width / 2, height - 15 * mm, "城乡居民医保个人缴费凭证（家庭共济）")
+    pdf.drawCentredString(
+        width / 2, height - 15 * mm, TITLES.get(payment.kind, TITLES[PremiumKind.RESIDENT_MEDICAL])
+    )
     pdf.setFont(font, 10)
     pdf.drawCentredString(width / 2, height - 21.5 * mm, f"开具机构：{issuer}")
     pdf.setLineWidth(0.6)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.errors import ApplicationError
-from insurees.models import Insuree, InsureeStatus, Person, PremiumRate, Scheme
+from insurees.models import Insuree, InsureeStatus, Person, PremiumKind, PremiumRate, Scheme
 from insurees.selectors import (
     collection_open,
     insuree_get,
@@ -81,40 +81,53 @@ class PremiumDue:
     year: int
     rate: PremiumRate | None
     payment: Payment | None
+    kind: str = PremiumKind.RESIDENT_MEDICAL
 
     @property
     def paid(self) -> bool:
         return self.payment is not None
 
+    @property
+    def kind_label(self) -> str:
+        return str(PremiumKind(self.kind).label)
 
-def premium_due_for(*, beneficiary: Insuree, years: list[int]) -> list[PremiumDue]:
-    """The premium of each year for a resident and whether it is paid (one query each for all years)."""
+
+def premium_due_for(
+    *, beneficiary: Insuree, years: list[int], kind: PremiumKind = PremiumKind.RESIDENT_MEDICAL
+) -> list[PremiumDue]:
+    """The premium of one kind of each year for a resident and whether it is paid (one query each for
+    all years)."""
     rates = {
         year: rate
         for (_region, year), rate in premium_rates_for(
-            region_codes={beneficiary.region_code}, years=years
+            region_codes={beneficiary.region_code}, years=years, kind=kind
         ).items()
     }
     paid = {
         p.year: p
-        for p in Payment.objects.filter(beneficiary=beneficiary, year__in=years, status=PaymentStatus.SETTLED)
+        for p in Payment.objects.filter(
+            beneficiary=beneficiary, year__in=years, kind=kind, status=PaymentStatus.SETTLED
+        )
     }
-    return [PremiumDue(year=year, rate=rates.get(year), payment=paid.get(year)) for year in years]
+    return [PremiumDue(year=year, rate=rates.get(year), payment=paid.get(year), kind=kind) for year in years]
 
 
-def premiums_due_for_many(*, beneficiaries: list[Insuree], years: list[int]) -> dict[int, list[PremiumDue]]:
+def premiums_due_for_many(
+    *, beneficiaries: list[Insuree], years: list[int], kind: PremiumKind = PremiumKind.RESIDENT_MEDICAL
+) -> dict[int, list[PremiumDue]]:
     """premium_due_for over many residents in two queries: {insuree id: [due per year]}."""
     regions = {b.region_code for b in beneficiaries}
-    rates = premium_rates_for(region_codes=regions, years=years)
+    rates = premium_rates_for(region_codes=regions, years=years, kind=kind)
     paid = {
         (p.beneficiary_id, p.year): p
         for p in Payment.objects.filter(
-            beneficiary__in=beneficiaries, year__in=years, status=PaymentStatus.SETTLED
+            beneficiary__in=beneficiaries, year__in=years, kind=kind, status=PaymentStatus.SETTLED
         ).select_related("authorizer__person")
     }
     return {
         b.pk: [
-            PremiumDue(year=y, rate=rates.get((b.region_code, y)), payment=paid.get((b.pk, y))) for y in years
+            PremiumDue(year=y, rate=rates.get((b.region_code, y)), payment=paid.get((b.pk, y)), kind=kind)
+            for y in years
         ]
         for b in beneficiaries
     }
@@ -122,8 +135,9 @@ def premiums_due_for_many(*, beneficiaries: list[Insuree], years: list[int]) -> 
 
 @dataclass(frozen=True)
 class PremiumOverview:
-    """A resident's premiums as a reader can act on them: the years payable today (each with its
-    deadline), the next period to open if none is, and the closed years as history."""
+    """A resident's premiums as a reader can act on them: the premiums payable today, of every kind his
+    region sets (each with its deadline), the next period to open if none is, and the closed years as
+    history."""
 
     open: list[PremiumDue] = field(default_factory=list)
     next_rate: PremiumRate | None = None
@@ -133,26 +147,40 @@ class PremiumOverview:
 def premium_overview_for_many(
     *, beneficiaries: list[Insuree], today: datetime.date, history_years: int = 2
 ) -> dict[int, PremiumOverview]:
-    """{insuree id: overview} for many residents in two queries; `history_years` closed years each."""
+    """{insuree id: overview} for many residents in two queries; `history_years` closed years each, of
+    every kind. The resident premium comes first within a year."""
     rates = premium_rate_list(region_codes={b.region_code for b in beneficiaries})
     paid = {
-        (p.beneficiary_id, p.year): p
+        (p.beneficiary_id, p.year, p.kind): p
         for p in Payment.objects.filter(
             beneficiary__in=beneficiaries, year__in={r.year for r in rates}, status=PaymentStatus.SETTLED
         )
     }
+    kinds = list(PremiumKind.values)
     overviews = {}
     for beneficiary in beneficiaries:
         own = [rate for rate in rates if rate.region_code == beneficiary.region_code]
 
         def due(rate: PremiumRate, beneficiary: Insuree = beneficiary) -> PremiumDue:
-            return PremiumDue(year=rate.year, rate=rate, payment=paid.get((beneficiary.pk, rate.year)))
+            return PremiumDue(
+                year=rate.year,
+                rate=rate,
+                payment=paid.get((beneficiary.pk, rate.year, rate.kind)),
+                kind=rate.kind,
+            )
 
-        closed = sorted((r for r in own if r.collection_end < today), key=lambda r: r.year, reverse=True)
+        closed = sorted(
+            (r for r in own if r.collection_end < today), key=lambda r: (-r.year, kinds.index(r.kind))
+        )
+        closed_years = sorted({r.year for r in closed}, reverse=True)[:history_years]
         overviews[beneficiary.pk] = PremiumOverview(
-            open=[due(rate) for rate in own if collection_open(rate, today)],
+            open=[
+                due(rate)
+                for rate in sorted(own, key=lambda r: kinds.index(r.kind))
+                if collection_open(rate, today)
+            ],
             next_rate=premium_rate_next_opening(rates=own, today=today),
-            history=[due(rate) for rate in closed[:history_years]],
+            history=[due(rate) for rate in closed if rate.year in closed_years],
         )
     return overviews
 
@@ -171,10 +199,11 @@ class PremiumLine:
     year: int
     amount_fen: int
     collection_end: datetime.date
+    kind: str = PremiumKind.RESIDENT_MEDICAL
 
     @property
     def kind_label(self) -> str:
-        return str(Scheme.RESIDENT.label)
+        return str(PremiumKind(self.kind).label)
 
 
 @dataclass(frozen=True)
@@ -185,6 +214,7 @@ class RelativesPaymentPreview:
     year: int
     lines: list[PremiumLine]
     balance_before_fen: int
+    kind: str = PremiumKind.RESIDENT_MEDICAL
 
     @property
     def total_fen(self) -> int:
@@ -204,6 +234,7 @@ class SelfPaymentPreview:
     year: int
     line: PremiumLine  # its binding is the chosen payer's
     payer_balance_fen: int
+    kind: str = PremiumKind.RESIDENT_MEDICAL
 
     @property
     def payer(self) -> Insuree:
@@ -219,11 +250,16 @@ class SelfPaymentPreview:
 
 
 def payment_preview_for_relatives(
-    *, authorizer: Person, beneficiaries: Sequence[Insuree], year: int
+    *,
+    authorizer: Person,
+    beneficiaries: Sequence[Insuree],
+    year: int,
+    kind: PremiumKind = PremiumKind.RESIDENT_MEDICAL,
 ) -> RelativesPaymentPreview:
     """What payments_create_for_relatives would pay now, or the ApplicationError it would raise."""
     payer = authorizer_for(person=authorizer)
     _check_year(year)
+    kind = _checked_kind(kind)
     if not beneficiaries or len({b.pk for b in beneficiaries}) != len(beneficiaries):
         raise errors.relatives_not_distinct()
     bindings = {
@@ -235,27 +271,35 @@ def payment_preview_for_relatives(
     current = [bindings[b.pk].beneficiary if b.pk in bindings else b for b in beneficiaries]
     for beneficiary in sorted(current, key=lambda b: b.pk):
         _check_beneficiary(beneficiary)
-    rates = premium_rates_for(region_codes={b.region_code for b in current}, years=[year])
-    paid = _paid_beneficiary_ids(beneficiaries=current, year=year)
+    rates = premium_rates_for(region_codes={b.region_code for b in current}, years=[year], kind=kind)
+    paid = _paid_beneficiary_ids(beneficiaries=current, year=year, kind=kind)
     lines = []
     for beneficiary in current:
         binding = bindings.get(beneficiary.pk)
         if binding is None:
             raise binding_errors.binding_not_found()
         rate = _payable_rate(
-            rates.get((beneficiary.region_code, year)), year=year, beneficiary=beneficiary, paid=paid
+            rates.get((beneficiary.region_code, year)),
+            year=year,
+            kind=kind,
+            beneficiary=beneficiary,
+            paid=paid,
         )
         lines.append(_line(beneficiary, binding, rate))
     if payer.account_id is None:
         raise binding_errors.authorizer_not_employee()
     balance = account_balances_get(account_ids=[payer.account_id]).get(payer.account_id, 0)
-    preview = RelativesPaymentPreview(authorizer=payer, year=year, lines=lines, balance_before_fen=balance)
+    preview = RelativesPaymentPreview(
+        authorizer=payer, year=year, lines=lines, balance_before_fen=balance, kind=kind
+    )
     if preview.balance_after_fen < 0:
         raise errors.insufficient_balance(preview.total_fen)
     return preview
 
 
-def payment_preview_for_self(*, beneficiary: Person, year: int) -> SelfPaymentPreview:
+def payment_preview_for_self(
+    *, beneficiary: Person, year: int, kind: PremiumKind = PremiumKind.RESIDENT_MEDICAL
+) -> SelfPaymentPreview:
     """What payment_create_for_self would pay now and from whose account, or the ApplicationError it
     would raise: the richest account among the active, unpaused bindings with an active authorizer,
     ties to the oldest binding, as payments_settle picks it."""
@@ -263,11 +307,12 @@ def payment_preview_for_self(*, beneficiary: Person, year: int) -> SelfPaymentPr
     if resident is None:
         raise not_insured(Scheme.RESIDENT)
     _check_year(year)
+    kind = _checked_kind(kind)
     _check_beneficiary(resident)
-    rate = premium_rates_for(region_codes={resident.region_code}, years=[year]).get(
+    rate = premium_rates_for(region_codes={resident.region_code}, years=[year], kind=kind).get(
         (resident.region_code, year)
     )
-    paid = _paid_beneficiary_ids(beneficiaries=[resident], year=year)
+    paid = _paid_beneficiary_ids(beneficiaries=[resident], year=year, kind=kind)
     # {binding: its authorizer's account}, for the bindings that may pay a self-payment.
     candidates = {
         b: b.authorizer.account_id
@@ -279,7 +324,7 @@ def payment_preview_for_self(*, beneficiary: Person, year: int) -> SelfPaymentPr
         and b.authorizer.account_id is not None
     }
     # The premium is judged before the accounts, as the payment does: already paid says so first.
-    rate = _payable_rate(rate, year=year, beneficiary=resident, paid=paid)
+    rate = _payable_rate(rate, year=year, kind=kind, beneficiary=resident, paid=paid)
     if not candidates:
         raise binding_errors.binding_not_found()
     balances = account_balances_get(account_ids=[a for a in candidates.values() if a is not None])
@@ -289,7 +334,11 @@ def payment_preview_for_self(*, beneficiary: Person, year: int) -> SelfPaymentPr
 
     chosen = min(candidates, key=lambda b: (-balance(b), b.created_at, b.pk))
     preview = SelfPaymentPreview(
-        beneficiary=resident, year=year, line=_line(resident, chosen, rate), payer_balance_fen=balance(chosen)
+        beneficiary=resident,
+        year=year,
+        line=_line(resident, chosen, rate),
+        payer_balance_fen=balance(chosen),
+        kind=kind,
     )
     if preview.payer_balance_after_fen < 0:
         raise errors.no_authorizer_can_pay(preview.total_fen)
@@ -313,6 +362,12 @@ def _check_year(year: int) -> None:
         raise errors.invalid_year()
 
 
+def _checked_kind(kind: str) -> PremiumKind:
+    if kind not in PremiumKind.values:
+        raise errors.invalid_kind()
+    return PremiumKind(kind)
+
+
 def _check_beneficiary(beneficiary: Insuree) -> None:
     if beneficiary.scheme != Scheme.RESIDENT:
         raise binding_errors.beneficiary_not_resident()
@@ -320,24 +375,25 @@ def _check_beneficiary(beneficiary: Insuree) -> None:
         raise binding_errors.beneficiary_not_active()
 
 
-def _paid_beneficiary_ids(*, beneficiaries: Sequence[Insuree], year: int) -> set[int]:
+def _paid_beneficiary_ids(*, beneficiaries: Sequence[Insuree], year: int, kind: PremiumKind) -> set[int]:
     return set(
         Payment.objects.filter(
-            beneficiary__in=beneficiaries, year=year, status=PaymentStatus.SETTLED
+            beneficiary__in=beneficiaries, year=year, kind=kind, status=PaymentStatus.SETTLED
         ).values_list("beneficiary_id", flat=True)
     )
 
 
 def _payable_rate(
-    rate: PremiumRate | None, *, year: int, beneficiary: Insuree, paid: set[int]
+    rate: PremiumRate | None, *, year: int, kind: PremiumKind, beneficiary: Insuree, paid: set[int]
 ) -> PremiumRate:
-    """The year's rate, if a premium is due on it today; else the refusal the payment would raise."""
+    """The year's rate of the kind, if a premium is due on it today; else the refusal the payment would
+    raise."""
     if rate is None:
-        raise no_premium_rate()
+        raise no_premium_rate(kind=kind)
     if not collection_open(rate, timezone.localdate()):
         raise errors.outside_collection_period(year, rate.collection_start, rate.collection_end)
     if beneficiary.pk in paid:
-        raise errors.already_paid(year)
+        raise errors.already_paid(year, kind=kind)
     return rate
 
 
@@ -348,6 +404,7 @@ def _line(beneficiary: Insuree, binding: Binding, rate: PremiumRate) -> PremiumL
         year=rate.year,
         amount_fen=rate.amount_fen,
         collection_end=rate.collection_end,
+        kind=rate.kind,
     )
 
 
@@ -383,6 +440,7 @@ def payment_list_for_review(
     channel: str = "",
     relation: str = "",
     status: str = "",
+    kind: str = "",
 ) -> QuerySet[Payment]:
     """Payments matching the auditor's filters, newest first; a province code (xx0000) covers all its
     cities. An empty filter is no filter."""
@@ -396,7 +454,7 @@ def payment_list_for_review(
             payments = payments.filter(region_code__startswith=region[:2])
         else:
             payments = payments.filter(region_code=region)
-    for name, value in (("channel", channel), ("relation", relation), ("status", status)):
+    for name, value in (("channel", channel), ("relation", relation), ("status", status), ("kind", kind)):
         if value:
             payments = payments.filter(**{name: value})
     return payments.select_related("beneficiary__person", "authorizer__person").order_by("-created_at", "-pk")
@@ -407,6 +465,7 @@ REVIEW_COLUMNS = {
     "reference": "reference",
     "created_at": "created_at",
     "year": "year",
+    "kind": "kind",
     "region_code": "region_code",
     "channel": "channel",
     "relation": "relation",
@@ -466,7 +525,8 @@ def payment_review_charts(*, payments: QuerySet[Payment]) -> dict:
 def payment_stats(*, year: int, payments: QuerySet[Payment] | None = None) -> dict:
     """Like the bureau publishes: residents paid through relatives' accounts, and how much, for one
     coverage year, in all and by region, relation and channel; among `payments` (the review's
-    filtered set) or all of them. Paid means settled, as in payment_review_totals."""
+    filtered set) or all of them. Paid means settled, as in payment_review_totals. The premium kinds
+    are counted together, and apart in by_kind."""
     payments = Payment.objects.all() if payments is None else payments
     settled = payments.filter(year=year, status=PaymentStatus.SETTLED).order_by()
 
@@ -486,6 +546,7 @@ def payment_stats(*, year: int, payments: QuerySet[Payment] | None = None) -> di
         "by_region": grouped("region_code"),
         "by_relation": grouped("relation"),
         "by_channel": grouped("channel"),
+        "by_kind": grouped("kind"),
     }
 
 

@@ -10,14 +10,14 @@ from django.utils.translation import gettext as _
 from common.errors import ApplicationError
 from common.forms import add_application_error, form_status
 from common.permissions import page_person
-from insurees.models import Scheme
+from insurees.models import PremiumKind, Scheme
 from insurees.selectors import collection_open, insuree_get, premium_rate_list, premium_rate_next_opening
 from ledger.selectors import account_balance_get
 from mutual_aid import errors as binding_errors
 from mutual_aid.models import BindingStatus
 from mutual_aid.selectors import binding_active_exists_for_beneficiary, binding_list_for_person
-from payments.drafts import draft_digest, draft_get, draft_key, draft_save
-from payments.forms import ConfirmForm, PayForm, SelfPayForm, VerifyForm, year_choices
+from payments.drafts import draft_digest, draft_get, draft_key, draft_premium_kind, draft_save
+from payments.forms import ConfirmForm, PayForm, SelfPayForm, VerifyForm, kind_choices, year_choices
 from payments.outcome_page import payment_outcome_unknown_page
 from payments.receipts import receipt_pdf
 from payments.selectors import (
@@ -40,13 +40,18 @@ from payments.services import (
 # confirmation pages, so a double click or a reload pays once and the confirmation stays findable.
 
 RELATIVES, SELF = "relatives", "self"
-FIELD_MAP = {"beneficiary_id_numbers": "beneficiaries", "beneficiary_id_number": "beneficiaries"}
+FIELD_MAP = {
+    "beneficiary_id_numbers": "beneficiaries",
+    "beneficiary_id_number": "beneficiaries",
+    "kind": "premium_kind",
+}
 
 
 @login_required
 def pay_view(request):
-    """Step 1 for an authorizer: which bound relatives, which open year. The choice is judged as the
-    payment would judge it, so a refusal is shown here, before the check page."""
+    """Step 1 for an authorizer: which bound relatives, which premium (where a region sets more than
+    the resident one), which open year. The choice is judged as the payment would judge it, so a
+    refusal is shown here, before the check page."""
     person = page_person(request)
     journey = _RelativesJourney(request, person)
     if not journey.is_employee:
@@ -55,16 +60,20 @@ def pay_view(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            journey.preview(year=data["year"], beneficiary_ids=data["beneficiaries"])
+            journey.preview(
+                year=data["year"], beneficiary_ids=data["beneficiaries"], kind=data["premium_kind"]
+            )
         except ApplicationError as error:
             add_application_error(form, error, FIELD_MAP)
         else:
             key = draft_key(request, key=data["idempotency_key"])
-            draft_save(
-                request,
-                key=key,
-                draft={"kind": RELATIVES, "year": data["year"], "beneficiaries": data["beneficiaries"]},
-            )
+            draft = {
+                "kind": RELATIVES,
+                "year": data["year"],
+                "beneficiaries": data["beneficiaries"],
+                "premium_kind": str(data["premium_kind"]),
+            }
+            draft_save(request, key=key, draft=draft)
             return redirect("pay-check", key=key)
     return journey.render(form)
 
@@ -89,6 +98,7 @@ def pay_check_view(request, key: str):
                 relative_id_numbers=journey.id_numbers(draft["beneficiaries"]),
                 year=draft["year"],
                 actor=Actor(user=request.user, idempotency_key=key),
+                kind=draft_premium_kind(draft),
             )
         except ApplicationError as error:
             if error.status == 503:  # the outcome is not known: the same key asks again
@@ -98,7 +108,9 @@ def pay_check_view(request, key: str):
         # so its answer cannot fail once the money has moved.
         return redirect("pay-done", key=key)
     try:
-        preview = journey.preview(year=draft["year"], beneficiary_ids=draft["beneficiaries"])
+        preview = journey.preview(
+            year=draft["year"], beneficiary_ids=draft["beneficiaries"], kind=draft_premium_kind(draft)
+        )
     except ApplicationError as error:
         return journey.render(journey.refused(draft, key, error))
     return render(
@@ -115,19 +127,21 @@ def pay_check_view(request, key: str):
 
 @login_required
 def pay_self_view(request):
-    """Step 1 for a relative paying his own premium: which open year. The account is the rule's."""
+    """Step 1 for a relative paying his own premium: which premium (where his region sets more than
+    the resident one), which open year. The account is the rule's."""
     person = page_person(request)
     journey = _SelfJourney(request, person)
     form = journey.form(request.POST or None, initial=_change_initial(request, SELF))
     if request.method == "POST" and form.is_valid() and journey.can_pay:
         data = form.cleaned_data
         try:
-            journey.preview(year=data["year"])
+            journey.preview(year=data["year"], kind=data["premium_kind"])
         except ApplicationError as error:
-            add_application_error(form, error)
+            add_application_error(form, error, FIELD_MAP)
         else:
             key = draft_key(request, key=data["idempotency_key"])
-            draft_save(request, key=key, draft={"kind": SELF, "year": data["year"]})
+            draft = {"kind": SELF, "year": data["year"], "premium_kind": str(data["premium_kind"])}
+            draft_save(request, key=key, draft=draft)
             return redirect("pay-self-check", key=key)
     return journey.render(form)
 
@@ -148,7 +162,10 @@ def pay_self_check_view(request, key: str):
             return redirect("pay-self-check", key=key)
         try:
             payment_create_for_self(
-                beneficiary=person, year=draft["year"], actor=Actor(user=request.user, idempotency_key=key)
+                beneficiary=person,
+                year=draft["year"],
+                actor=Actor(user=request.user, idempotency_key=key),
+                kind=draft_premium_kind(draft),
             )
         except ApplicationError as error:
             if error.status == 503:  # the outcome is not known: the same key asks again
@@ -158,7 +175,7 @@ def pay_self_check_view(request, key: str):
         # so its answer cannot fail once the money has moved.
         return redirect("pay-done", key=key)
     try:
-        preview = journey.preview(year=draft["year"])
+        preview = journey.preview(year=draft["year"], kind=draft_premium_kind(draft))
     except ApplicationError as error:
         return journey.render(journey.refused(draft, key, error))
     return render(
@@ -211,14 +228,25 @@ class _RelativesJourney:
         self.all_bindings = {b.beneficiary_id: b for b in reversed(mine)}  # the newest binding wins
         self.bindings = [b for b in mine if b.status == BindingStatus.ACTIVE]
         self.rates = premium_rate_list(region_codes={b.beneficiary.region_code for b in self.bindings})
-        self.years = year_choices(r for r in self.rates if collection_open(r, timezone.localdate()))
+        open_rates = [r for r in self.rates if collection_open(r, timezone.localdate())]
+        self.years = year_choices(open_rates)
+        self.kinds = kind_choices(open_rates)
 
     def form(self, data=None, initial=None) -> PayForm:
-        return PayForm(data, bindings=self.bindings, years=self.years, reader=self.person, initial=initial)
+        return PayForm(
+            data,
+            bindings=self.bindings,
+            years=self.years,
+            kinds=self.kinds,
+            reader=self.person,
+            initial=initial,
+        )
 
-    def preview(self, *, year: int, beneficiary_ids: list[int]):
+    def preview(self, *, year: int, beneficiary_ids: list[int], kind: PremiumKind):
         beneficiaries = [self._beneficiary(pk) for pk in beneficiary_ids]
-        return payment_preview_for_relatives(authorizer=self.person, beneficiaries=beneficiaries, year=year)
+        return payment_preview_for_relatives(
+            authorizer=self.person, beneficiaries=beneficiaries, year=year, kind=kind
+        )
 
     def id_numbers(self, beneficiary_ids: list[int]) -> list[str]:
         return [self._beneficiary(pk).person.id_number for pk in beneficiary_ids]
@@ -232,7 +260,12 @@ class _RelativesJourney:
     def refused(self, draft, key: str, error: ApplicationError) -> PayForm:
         """Step 1 again, with the choice and the refusal that stopped it."""
         form = self.form(
-            {"year": draft["year"], "beneficiaries": draft["beneficiaries"], "idempotency_key": key}
+            {
+                "year": draft["year"],
+                "beneficiaries": draft["beneficiaries"],
+                "premium_kind": draft_premium_kind(draft),
+                "idempotency_key": key,
+            }
         )
         form.is_valid()
         add_application_error(form, error, FIELD_MAP)
@@ -265,18 +298,22 @@ class _SelfJourney:
         self.resident = resident
         self.can_pay = binding_active_exists_for_beneficiary(person=person)
         self.rates = premium_rate_list(region_codes={resident.region_code})
-        self.years = year_choices(r for r in self.rates if collection_open(r, timezone.localdate()))
+        open_rates = [r for r in self.rates if collection_open(r, timezone.localdate())]
+        self.years = year_choices(open_rates)
+        self.kinds = kind_choices(open_rates)
 
     def form(self, data=None, initial=None) -> SelfPayForm:
-        return SelfPayForm(data, years=self.years, initial=initial)
+        return SelfPayForm(data, years=self.years, kinds=self.kinds, initial=initial)
 
-    def preview(self, *, year: int):
-        return payment_preview_for_self(beneficiary=self.person, year=year)
+    def preview(self, *, year: int, kind: PremiumKind):
+        return payment_preview_for_self(beneficiary=self.person, year=year, kind=kind)
 
     def refused(self, draft, key: str, error: ApplicationError) -> SelfPayForm:
-        form = self.form({"year": draft["year"], "idempotency_key": key})
+        form = self.form(
+            {"year": draft["year"], "premium_kind": draft_premium_kind(draft), "idempotency_key": key}
+        )
         form.is_valid()
-        add_application_error(form, error)
+        add_application_error(form, error, FIELD_MAP)
         return form
 
     def render(self, form: SelfPayForm):

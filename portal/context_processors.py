@@ -4,7 +4,7 @@ the navigation offers him."""
 from django.urls import NoReverseMatch, reverse
 
 from common.elderly import ELDERLY_COOKIE
-from common.permissions import user_roles
+from common.permissions import INSTITUTION, user_roles
 from insurees.models import Scheme
 from insurees.selectors import insurances_of_person
 from mutual_aid.selectors import binding_active_exists_for_beneficiary
@@ -32,6 +32,8 @@ def portal(request):
         "nav_pay_self": can_pay_self,
         "is_counter_staff": any(r in roles for r in ("counter_staff", "counter_supervisor", "admin")),
         "is_auditor": any(r in roles for r in ("auditor", "admin")),
+        # An institution's terminal (the cashier page checks its terminal record itself).
+        "is_cashier": INSTITUTION in roles,
     }
 
 

@@ -4,6 +4,7 @@ from staff.apis import (
     ExpenditureReviewApi,
     ExpenditureReviewCsvApi,
     ReconciliationApi,
+    StaffAllowanceApi,
     StaffBindingCreateApi,
     StaffPaymentCreateApi,
     StaffPaymentRefundApi,
@@ -14,6 +15,9 @@ from staff.apis import (
 urlpatterns = [
     path("staff/persons/", StaffPersonApi.as_view(), name="api-staff-persons"),
     path("staff/bindings/", StaffBindingCreateApi.as_view(), name="api-staff-bindings"),
+    path(
+        "staff/bindings/<int:binding_id>/allowance/", StaffAllowanceApi.as_view(), name="api-staff-allowance"
+    ),
     path("staff/payments/", StaffPaymentCreateApi.as_view(), name="api-staff-payments"),
     path("staff/payments/<int:payment_id>/refund/", StaffPaymentRefundApi.as_view(), name="api-staff-refund"),
     path("admin-api/expenditures/", ExpenditureReviewApi.as_view(), name="api-review"),

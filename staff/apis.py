@@ -19,9 +19,15 @@ from common.api_fields import IdNumberField, YearField, error_responses, idempot
 from common.errors import ApplicationError
 from common.masking import mask_name
 from common.permissions import IsAuditor, IsCounterStaff, IsCounterSupervisor
+from insurees.models import PremiumKind
 from insurees.regions import region_name
+from medical.amounts import amount_fen_from
+from medical.errors import invalid_amount
+from medical.models import Allowance, AllowanceStatus
+from medical.selectors import account_holds_for
 from mutual_aid.models import Relation
-from payments.apis import PaymentOutputSerializer
+from mutual_aid.selectors import binding_get
+from payments.apis import PaymentOutputSerializer, PremiumKindField
 from payments.models import Payment, PaymentChannel, PaymentStatus, RefundReason
 from payments.selectors import (
     REVIEW_COLUMNS,
@@ -33,6 +39,8 @@ from payments.selectors import (
 )
 from staff.selectors import person_detail, reconcile, rows_streamed
 from staff.services import (
+    counter_allowance_release,
+    counter_allowance_set,
     counter_binding_create,
     counter_payment_create,
     counter_payment_refund,
@@ -50,8 +58,43 @@ COUNTER_PARAMETER = OpenApiParameter(
 )
 
 
+def staff_allowance(allowance: Allowance) -> dict:
+    """An allowance as the counter sees it: both sides unmasked, as in the rest of the lookup."""
+    return {
+        "id": allowance.pk,
+        "binding_id": allowance.binding_id,
+        "authorizer": {
+            "name": allowance.authorizer.person.name,
+            "id_number": allowance.authorizer.person.id_number,
+        },
+        "beneficiary": {
+            "name": allowance.beneficiary.person.name,
+            "id_number": allowance.beneficiary.person.id_number,
+        },
+        "amount": yuan(allowance.amount_fen),
+        "spent": yuan(allowance.spent_fen),
+        # A released allowance has nothing left to spend: its unspent part went back.
+        "remaining": yuan(allowance.remaining_fen if allowance.status == AllowanceStatus.ACTIVE else 0),
+        "status": allowance.status,
+        "created_at": allowance.created_at,
+        "released_at": allowance.released_at,
+    }
+
+
+def staff_insurance(insuree, holds: dict[int, int]) -> dict:
+    """An insurance; an employee's balance is his total, as `GET me/` gives it, with what his
+    allowances hold of it and what he can still spend."""
+    item = {"scheme": insuree.scheme, "region_code": insuree.region_code, "status": insuree.status}
+    if insuree.account:
+        available = insuree.account.balance_fen
+        held = holds.get(insuree.account_id, 0)
+        item.update(balance=yuan(available + held), available_balance=yuan(available), held=yuan(held))
+    return item
+
+
 class StaffPersonApi(APIView):
-    """The person, unmasked, with insurances, bindings, enrollments and payments (the lookup is logged)."""
+    """The person, unmasked, with insurances, bindings, enrollments, payments and allowances (as
+    authorizer and as beneficiary, released ones too); the lookup is logged."""
 
     permission_classes = [IsCounterStaff]
 
@@ -72,21 +115,14 @@ class StaffPersonApi(APIView):
             operator=request.user, counter_id=counter_of(request), id_number=query.validated_data["id_number"]
         )
         detail = person_detail(person=person)
+        holds = account_holds_for(account_ids=[i.account_id for i in detail["insurances"] if i.account_id])
         return Response(
             {
                 "id_number": person.id_number,
                 "name": person.name,
                 "phone": person.phone,
                 "birth_date": person.birth_date,
-                "insurances": [
-                    {
-                        "scheme": i.scheme,
-                        "region_code": i.region_code,
-                        "status": i.status,
-                        **({"balance": yuan(i.account.balance_fen)} if i.account else {}),
-                    }
-                    for i in detail["insurances"]
-                ],
+                "insurances": [staff_insurance(i, holds) for i in detail["insurances"]],
                 "bindings": [
                     {
                         "id": b.pk,
@@ -106,8 +142,11 @@ class StaffPersonApi(APIView):
                     }
                     for b in detail["bindings"]
                 ],
-                "enrollments": [{"year": e.year, "paid": e.paid} for e in detail["enrollments"]],
+                "enrollments": [
+                    {"year": e.year, "kind": e.kind, "paid": e.paid} for e in detail["enrollments"]
+                ],
                 "payments": PaymentOutputSerializer(detail["payments"], many=True).data,
+                "allowances": [staff_allowance(a) for a in detail["allowances"]],
             }
         )
 
@@ -155,6 +194,7 @@ class StaffPaymentCreateApi(APIView):
         authorizer_id_number = IdNumberField(required=False)
         beneficiary_id_number = IdNumberField()
         year = YearField()
+        kind = PremiumKindField()
 
     @extend_schema(
         request=InputSerializer,
@@ -175,6 +215,61 @@ class StaffPaymentCreateApi(APIView):
             **serializer.validated_data,
         )
         return Response(PaymentOutputSerializer(payment).data, status=201)
+
+
+IDEMPOTENCY_PARAMETER = OpenApiParameter(
+    "Idempotency-Key", str, OpenApiParameter.HEADER, required=True, description="1–255 characters, per caller"
+)
+
+
+class StaffAllowanceApi(APIView):
+    """A walk-in authorizer's allowance for one of his bindings, as he would set or release it online
+    (`PUT`/`DELETE bindings/{id}/allowance/`); recorded with the operator and the counter."""
+
+    permission_classes = [IsCounterStaff]
+
+    class InputSerializer(serializers.Serializer):
+        amount = serializers.CharField(help_text='yuan, e.g. "500.00"')
+
+    @extend_schema(
+        operation_id="staff_binding_allowance_set",
+        request=InputSerializer,
+        parameters=[IDEMPOTENCY_PARAMETER, COUNTER_PARAMETER],
+        responses={
+            200: OpenApiResponse(description="the allowance"),
+            **error_responses(400, 401, 403, 404, 409, 422, 503),
+        },
+    )
+    def put(self, request, binding_id: int):
+        """Sets, raises or lowers the allowance; the difference moves between it and the personal account."""
+        key = idempotency_key_from(request)
+        if not isinstance(request.data, dict) or "amount" not in request.data:
+            raise invalid_amount()
+        amount_fen = amount_fen_from(request.data["amount"])
+        allowance = counter_allowance_set(
+            operator=request.user,
+            counter_id=counter_of(request),
+            binding=binding_get(binding_id=binding_id),
+            amount_fen=amount_fen,
+            idempotency_key=key,
+        )
+        return Response(staff_allowance(allowance))
+
+    @extend_schema(
+        operation_id="staff_binding_allowance_release",
+        parameters=[IDEMPOTENCY_PARAMETER, COUNTER_PARAMETER],
+        responses={204: None, **error_responses(400, 401, 403, 404, 409, 503)},
+    )
+    def delete(self, request, binding_id: int):
+        """Releases the allowance: the unspent part is back in the personal account at once."""
+        key = idempotency_key_from(request)
+        counter_allowance_release(
+            operator=request.user,
+            counter_id=counter_of(request),
+            binding=binding_get(binding_id=binding_id),
+            idempotency_key=key,
+        )
+        return Response(status=204)
 
 
 class StaffPaymentRefundApi(APIView):
@@ -209,6 +304,7 @@ class ReviewFilterSerializer(serializers.Serializer):
     channel = serializers.ChoiceField(choices=PaymentChannel.choices, required=False)
     relation = serializers.ChoiceField(choices=Relation.choices, required=False)
     status = serializers.ChoiceField(choices=PaymentStatus.choices, required=False)
+    kind = serializers.ChoiceField(choices=PremiumKind.choices, required=False)
     date_from = serializers.DateField(required=False)
     date_to = serializers.DateField(required=False)
 
@@ -227,7 +323,7 @@ class ReviewFilterSerializer(serializers.Serializer):
 
 
 REVIEW_PARAMETERS = [
-    OpenApiParameter(name, str) for name in ("region", "channel", "relation", "status", "from", "to")
+    OpenApiParameter(name, str) for name in ("region", "channel", "relation", "status", "kind", "from", "to")
 ]
 
 
@@ -236,6 +332,7 @@ def review_row(payment: Payment) -> dict:
         "reference": payment.reference,
         "created_at": timezone.localtime(payment.created_at).isoformat(),
         "year": payment.year,
+        "kind": payment.kind,
         "region_code": payment.region_code,
         "channel": payment.channel,
         "relation": payment.relation,
@@ -319,6 +416,7 @@ def _page_csv(local_zone: datetime.tzinfo) -> tuple[list[str], Callable[[tuple],
         _("Reference"),
         _("Time"),
         _("Coverage year"),
+        _("Kind"),
         _("Region"),
         _("Channel"),
         _("Relation"),
@@ -331,11 +429,12 @@ def _page_csv(local_zone: datetime.tzinfo) -> tuple[list[str], Callable[[tuple],
         **{("channel", value): str(label) for value, label in PaymentChannel.choices},
         **{("relation", value): str(label) for value, label in Relation.choices},
         **{("status", value): str(label) for value, label in PaymentStatus.choices},
+        **{("kind", value): str(label) for value, label in PremiumKind.choices},
     }
     language = translation.get_language()
 
     def row(values: tuple) -> tuple:
-        reference, created_at, year, region, *coded, amount_fen, beneficiary, authorizer = values
+        reference, created_at, year, kind, region, *coded, amount_fen, beneficiary, authorizer = values
         channel, relation, status = (
             labels.get((name, code), code)
             for name, code in zip(("channel", "relation", "status"), coded, strict=True)
@@ -344,6 +443,7 @@ def _page_csv(local_zone: datetime.tzinfo) -> tuple[list[str], Callable[[tuple],
             reference,
             created_at.astimezone(local_zone).strftime("%Y-%m-%d %H:%M:%S"),
             year,
+            labels.get(("kind", kind), kind),
             region_name(region, language=language),
             channel,
             relation,
@@ -431,6 +531,7 @@ class StatsApi(APIView):
                 "by_region": money(stats["by_region"]),
                 "by_relation": money(stats["by_relation"]),
                 "by_channel": money(stats["by_channel"]),
+                "by_kind": money(stats["by_kind"]),
             }
         )
 

@@ -4,13 +4,24 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.errors import ApplicationError
 from common.forms import AccessibleForm, IdNumberFormField
-from insurees.models import Insuree, Person, Scheme
+from insurees.models import Insuree, Person, PremiumKind, Scheme
 from insurees.selectors import collection_open, insuree_get, premium_rate_list, premium_rate_next_opening
+from medical.amounts import amount_fen_from
 from mutual_aid.forms import OTHER_RELATION
 from mutual_aid.models import Binding, BindingStatus, Relation
 from mutual_aid.selectors import binding_list_for_person
-from payments.forms import IdempotentForm, OpenYearField, binding_label, choices_set, year_choices
+from payments.forms import (
+    IdempotentForm,
+    OpenYearField,
+    PremiumKindChoice,
+    PremiumKindField,
+    binding_label,
+    choices_set,
+    kind_choices,
+    year_choices,
+)
 from payments.models import PaymentChannel, PaymentStatus, RefundReason
 
 
@@ -53,15 +64,17 @@ class CounterPayee:
 SELF_PAYEE = "self"
 
 
-class CounterPaymentForm(IdempotentForm):
-    """Whose premium and which open year: the applicant on screen chooses from his own people, so no
-    ID number is typed again, and the account follows from the choice."""
+class CounterPaymentForm(PremiumKindChoice, IdempotentForm):
+    """Whose premium, which premium (where a region sets more than the resident one) and which open
+    year: the applicant on screen chooses from his own people, so no ID number is typed again, and the
+    account follows from the choice."""
 
     payee = forms.ChoiceField(
         label=_("Whose premium"),
         widget=forms.RadioSelect,
         error_messages={"required": _("Choose whose premium to pay.")},
     )
+    premium_kind = PremiumKindField()
     year = OpenYearField()
 
     def __init__(self, *args, person: Person, **kwargs):
@@ -72,7 +85,9 @@ class CounterPaymentForm(IdempotentForm):
             self.initial.setdefault("payee", self.payees[0].value)
         rates = premium_rate_list(region_codes={p.beneficiary.region_code for p in self.payees})
         today = timezone.localdate()
-        self.years = year_choices(r for r in rates if collection_open(r, today))
+        open_rates = [r for r in rates if collection_open(r, today)]
+        self.kinds_set(kind_choices(open_rates))
+        self.years = year_choices(open_rates)
         choices_set(self, "year", self.years)
         self.next_rate = premium_rate_next_opening(rates=rates, today=today)
 
@@ -114,6 +129,26 @@ def _payee_label(payee: CounterPayee, person: Person) -> str:
     )
 
 
+class CounterAllowanceForm(AccessibleForm):
+    """The allowance the applicant asks for one relative, in yuan, checked as the API checks it."""
+
+    amount = forms.CharField(
+        label=_("Allowance (yuan)"),
+        max_length=16,
+        help_text=_(
+            "The most the relative may spend on medical costs at designated hospitals and pharmacies; it "
+            "stays in the applicant's personal account, held for them."
+        ),
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+
+    def clean_amount(self) -> int:
+        try:
+            return amount_fen_from(self.cleaned_data["amount"])
+        except ApplicationError as error:
+            raise forms.ValidationError(str(error.message), code=error.code) from None
+
+
 class RefundForm(AccessibleForm):
     """Step 1 chooses a reason (none preselected: the supervisor states it), step 2 confirms it."""
 
@@ -145,6 +180,7 @@ class ReviewForm(AccessibleForm):
     status = forms.ChoiceField(
         label=_("Status"), choices=[("", _("All")), *PaymentStatus.choices], required=False
     )
+    kind = forms.ChoiceField(label=_("Kind"), choices=[("", _("All")), *PremiumKind.choices], required=False)
 
     def clean(self):
         data = super().clean()

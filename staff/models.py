@@ -8,6 +8,8 @@ class AuditAction(models.TextChoices):
     BINDING_CREATE = "binding_create", _("Bound on behalf")
     PAYMENT_CREATE = "payment_create", _("Paid on behalf")
     PAYMENT_REFUND = "payment_refund", _("Refunded")
+    ALLOWANCE_SET = "allowance_set", _("Set an allowance on behalf")
+    ALLOWANCE_RELEASE = "allowance_release", _("Released an allowance on behalf")
 
 
 class AuditRecord(models.Model):

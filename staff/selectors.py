@@ -6,28 +6,111 @@ import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from django.contrib.auth.models import User
 from django.db import connections
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from insurees.models import Person
+from insurees.models import Insuree, Person
 from insurees.selectors import enrollment_list_for_payments, enrollment_list_for_person, insurances_of
 from ledger.models import Entry
-from ledger.selectors import accounts_out_of_balance, entry_list_for_transactions, transaction_list_originals
+from ledger.selectors import (
+    account_balance_get,
+    accounts_out_of_balance,
+    entry_list_for_transactions,
+    transaction_list_originals,
+)
+from medical.models import Allowance
+from medical.selectors import (
+    allowance_active_by_binding,
+    allowance_active_for_binding,
+    allowance_list_for_person,
+)
+from mutual_aid.models import Binding, BindingStatus
 from mutual_aid.selectors import binding_list_for_person
 from payments.models import Payment, PaymentStatus
 from payments.selectors import payment_list_created_between, payment_list_for_person
-from staff.models import ReconciliationRun
+from staff.models import AuditAction, AuditRecord, ReconciliationRun
+
+ALLOWANCE_ACTIONS = (AuditAction.ALLOWANCE_SET, AuditAction.ALLOWANCE_RELEASE)
+
+
+@dataclass(frozen=True)
+class BindingAllowance:
+    """One of the applicant's active bindings and its active allowance, if it has one."""
+
+    binding: Binding
+    allowance: Allowance | None
 
 
 def person_detail(*, person: Person) -> dict:
-    """Everything the counter needs about one person, in a fixed number of queries."""
+    """Everything the counter needs about one person, in a fixed number of queries: the allowances
+    of his active bindings on each side (`given_allowances` with or without one, as the counter may
+    set one; `received_allowances` only those set), and every allowance he is on, as history."""
+    bindings = list(binding_list_for_person(person=person))
+    active = [b for b in bindings if b.status == BindingStatus.ACTIVE]
+    by_binding = allowance_active_by_binding(binding_ids=[b.pk for b in active])
     return {
         "insurances": insurances_of(person=person),
-        "bindings": list(binding_list_for_person(person=person)),
+        "bindings": bindings,
         "enrollments": list(enrollment_list_for_person(person=person)),
         "payments": list(payment_list_for_person(person=person)[:50]),
+        "given_allowances": [
+            BindingAllowance(binding=b, allowance=by_binding.get(b.pk))
+            for b in active
+            if b.authorizer.person_id == person.pk
+        ],
+        "received_allowances": [
+            BindingAllowance(binding=b, allowance=by_binding[b.pk])
+            for b in active
+            if b.beneficiary.person_id == person.pk and b.pk in by_binding
+        ],
+        "allowances": list(allowance_list_for_person(person=person)[:50]),
     }
+
+
+@dataclass(frozen=True)
+class AllowanceReleasePreview:
+    """What releasing an allowance gives back, shown before it moves: its unspent part."""
+
+    allowance: Allowance
+    available_before_fen: int
+
+    @property
+    def released_fen(self) -> int:
+        return self.allowance.remaining_fen
+
+    @property
+    def available_after_fen(self) -> int:
+        return self.available_before_fen + self.released_fen
+
+
+def available_balance_of(*, insuree: Insuree) -> int:
+    """An authorizer's available balance: his personal account's ledger balance, his allowances' holds
+    being in accounts of their own (none without an account)."""
+    return account_balance_get(account_id=insuree.account_id) if insuree.account_id is not None else 0
+
+
+def allowance_release_preview(*, binding: Binding) -> AllowanceReleasePreview | None:
+    """The figures of releasing the binding's active allowance as the accounts are now; None if it
+    has none."""
+    allowance = allowance_active_for_binding(binding_id=binding.pk)
+    if allowance is None:
+        return None
+    return AllowanceReleasePreview(
+        allowance=allowance, available_before_fen=available_balance_of(insuree=binding.authorizer)
+    )
+
+
+def counter_allowance_record_for_key(*, operator: User, key: str) -> AuditRecord | None:
+    """The audit record of the allowance change the operator made under this Idempotency-Key."""
+    return (
+        AuditRecord.objects.filter(
+            operator=operator, action__in=ALLOWANCE_ACTIONS, details__idempotency_key=key
+        )
+        .order_by("pk")
+        .first()
+    )
 
 
 def reconciliation_run_list(*, limit: int) -> list[ReconciliationRun]:

@@ -16,6 +16,8 @@ from django.db import connection
 READY_FOR_QUERY = b"Z\x00\x00\x00\x05"
 # The statement of a payment (payments/services/premiums.py), as it goes over the wire.
 PAY_CALL = b"FROM payments_pay("
+# The statement of a settlement at an institution (medical/services/settlements.py).
+SETTLE_CALL = b"FROM medical_settle("
 
 
 class PostgresProxy:

@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from common.id_numbers import make_id_number
-from insurees.models import Insuree, InsureeStatus, Person, PremiumRate, RegionPolicy, Scheme
+from insurees.models import Insuree, InsureeStatus, Person, PremiumKind, PremiumRate, RegionPolicy, Scheme
 from ledger.models import AccountKind
 from ledger.services import account_create, account_get_or_create, transaction_post
 from mutual_aid.models import Binding, Channel, Pledge, Relation
@@ -113,17 +113,25 @@ def user_for(person: Person) -> User:
 
 
 class PremiumRateFactory(factory.django.DjangoModelFactory):
-    """By default: next year's premium, with a collection period around today."""
+    """By default: next year's resident premium, with a collection period around today."""
 
     class Meta:
         model = PremiumRate
-        django_get_or_create = ("region_code", "year")
+        django_get_or_create = ("region_code", "year", "kind")
 
     region_code = DALIAN
+    kind = PremiumKind.RESIDENT_MEDICAL
     year = factory.LazyFunction(lambda: timezone.localdate().year + 1)
     amount_fen = 42_000
     collection_start = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=60))
     collection_end = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=60))
+
+
+class LongTermCareRateFactory(PremiumRateFactory):
+    """Next year's long-term-care premium, where a region sets one."""
+
+    kind = PremiumKind.LONG_TERM_CARE
+    amount_fen = 12_000
 
 
 class RegionPolicyFactory(factory.django.DjangoModelFactory):

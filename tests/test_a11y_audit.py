@@ -14,6 +14,8 @@ NOT_PAGES = {
     "elderly-mode",
     "binding-end",
     "binding-pause",
+    "allowance-notify",  # the notice threshold's form: back to the allowance page
+    "voucher-refresh",  # the refresh button's target: the payment code's page again (audited as voucher)
     "notifications-read",
     "receipt",
     "staff:bind",
@@ -40,6 +42,11 @@ FACTS = {
     "allowance_binding_id": 1,
     "allowance_key": "k",
     "allowance_check_path": "/bindings/1/allowance/check/k/",
+    "counter_allowance_binding_id": 1,
+    "counter_allowance_key": "k",
+    "counter_allowance_check_path": "/staff/person/bindings/1/allowance/check/k/",
+    "settlement_id": "A11Y-1",
+    "spending_binding_id": 1,
 }
 
 

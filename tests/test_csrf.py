@@ -32,11 +32,12 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
 from medical.services import Actor as AllowanceActor
-from medical.services import allowance_set
+from medical.services import allowance_set, voucher_issue
 from medical.views import SESSION_DRAFTS as ALLOWANCE_DRAFTS
 from payments.drafts import SESSION_DRAFTS, draft_digest
 from payments.services import Actor
 from staff.views.access import SESSION_COUNTER, SESSION_PERSON
+from staff.views.allowances import SESSION_DRAFTS as COUNTER_ALLOWANCE_DRAFTS
 from tests.factories import (
     BindingFactory,
     EmployeeFactory,
@@ -45,6 +46,7 @@ from tests.factories import (
     ResidentFactory,
     user_for,
 )
+from tests.pages.cashiers import institution, settle, terminal_user
 from tests.payments.paying import payment_create_for_relative
 from tests.staff.conftest import staff_user
 
@@ -78,6 +80,7 @@ class World:
     unpaid: object  # binding: employee -> mother, not paid yet
     payment: object
     stranger: object  # a resident with no login and no binding: registers, or gets bound
+    settlement: object  # the father's, at the pharmacy whose terminal is "cashier": to reverse
     people: dict = field(default_factory=dict)  # who -> Person or User
 
 
@@ -105,17 +108,23 @@ def world(db) -> World:
         actor=AllowanceActor(user=user_for(owner), idempotency_key="csrf-allowance"),
     )
     stranger = ResidentFactory()
+    # A pharmacy's terminal, and a settlement of the father's there.
+    cashier = terminal_user(institution(), "csrf-cashier")
+    settlement = settle(cashier, paid.beneficiary, 1_000)
     return World(
         year=year,
         paid=paid,
         unpaid=unpaid,
         payment=payment,
         stranger=stranger,
+        settlement=settlement,
         people={
             "employee": user_for(owner),
             "resident": user_for(unpaid.beneficiary.person),
+            "relative": user_for(paid.beneficiary.person),  # the father, with his allowance
             "clerk": staff_user("counter_staff", "csrf-clerk"),
             "supervisor": staff_user("counter_supervisor", "csrf-supervisor"),
+            "cashier": cashier,
         },
     )
 
@@ -135,6 +144,13 @@ def client_as(world: World, who: str) -> Client:
     session[SESSION_DRAFTS] = {key: draft for key, (owner, draft) in drafts(world).items() if owner == who}
     if who == "employee":  # an allowance chosen on its step 1
         session[ALLOWANCE_DRAFTS] = {"csrf-allowance-check": allowance_draft(world)}
+    if who == "clerk":  # an allowance chosen at the counter for the applicant on screen
+        session[COUNTER_ALLOWANCE_DRAFTS] = {
+            "csrf-counter-allowance-check": {
+                **allowance_draft(world),
+                "person": world.paid.authorizer.person_id,
+            }
+        }
     session.save()
     return client
 
@@ -281,6 +297,35 @@ TABLE: dict[str, Entry] = {
         lambda w: {},
         kwargs=lambda w: {"binding_id": w.paid.pk},
     ),
+    "bindings/<int:binding_id>/allowance/notify/": Entry(
+        "allowance-notify",
+        "employee",
+        lambda w: reverse("allowance", kwargs={"binding_id": w.paid.pk}),
+        lambda w: {"notify_over": "10.00"},
+        kwargs=lambda w: {"binding_id": w.paid.pk},
+    ),
+    # The refresh button's form (the page's script sends the same POST and asks for JSON).
+    "voucher/refresh/": Entry("voucher-refresh", "relative", lambda w: reverse("voucher"), lambda w: {}),
+    # A code the father's phone shows, read when the request is made (before the snapshot).
+    "cashier/": Entry(
+        "cashier",
+        "cashier",
+        lambda w: reverse("cashier"),
+        lambda w: {
+            "amount": "12.00",
+            "category": "drugs",
+            "voucher_code": voucher_issue(person=w.paid.beneficiary.person).code,
+            "settlement_id": "CSRF-1",
+            "idempotency_key": "csrf-settle",
+        },
+    ),
+    "cashier/settlements/<slug:settlement_id>/reverse/": Entry(
+        "cashier-reverse",
+        "cashier",
+        lambda w: reverse("cashier-reverse", kwargs={"settlement_id": w.settlement.settlement_id}),
+        lambda w: {"idempotency_key": "csrf-reverse"},
+        kwargs=lambda w: {"settlement_id": w.settlement.settlement_id},
+    ),
     "pay/": Entry(
         "pay",
         "employee",
@@ -327,6 +372,29 @@ TABLE: dict[str, Entry] = {
         },
     ),
     "staff/person/pay/check/<slug:key>/": confirm_entry("staff:pay-check", "clerk", "csrf-counter-check"),
+    "staff/person/bindings/<int:binding_id>/allowance/": Entry(
+        "staff:allowance",
+        "clerk",
+        lambda w: reverse("staff:allowance", kwargs=binding_kwargs(w)),
+        lambda w: {"amount": "300.00"},
+        kwargs=binding_kwargs,
+    ),
+    "staff/person/bindings/<int:binding_id>/allowance/check/<slug:key>/": Entry(
+        "staff:allowance-check",
+        "clerk",
+        lambda w: reverse(
+            "staff:allowance-check", kwargs={**binding_kwargs(w), "key": "csrf-counter-allowance-check"}
+        ),
+        lambda w: {"amount_fen": allowance_draft(w)["amount_fen"]},
+        kwargs=lambda w: {**binding_kwargs(w), "key": "csrf-counter-allowance-check"},
+    ),
+    "staff/person/bindings/<int:binding_id>/allowance/release/": Entry(
+        "staff:allowance-release",
+        "clerk",
+        lambda w: reverse("staff:allowance-release", kwargs={"binding_id": w.paid.pk}),
+        lambda w: {"idempotency_key": "csrf-counter-release"},
+        kwargs=lambda w: {"binding_id": w.paid.pk},
+    ),
     "staff/payments/<int:payment_id>/refund/": Entry(
         "staff:refund",
         "supervisor",
@@ -355,6 +423,11 @@ GET_ONLY = {
     "staff/reconciliation/",  # a GET form: the day to reconcile
     "staff/no-role/",
     "bindings/<int:binding_id>/allowance/done/<slug:key>/",
+    "staff/person/bindings/<int:binding_id>/allowance/done/<slug:key>/",
+    "bindings/<int:binding_id>/allowance/spending/",
+    "allowances/",
+    "voucher/",  # GET only (require_safe): each visit issues a new code
+    "cashier/settlements/<slug:settlement_id>/",  # the slip
     "healthz",  # JSON for the load balancer
     "readyz",
 }

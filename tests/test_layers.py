@@ -24,12 +24,24 @@ ALLOWED = {
     "insurees": {"common", "ledger", "mutual_aid"},
     "mutual_aid": {"common", "insurees", "notices"},
     "payments": {"common", "ledger", "insurees", "mutual_aid", "notices"},
-    # Allowances (medical costs): nothing imports medical but the URLs (config); its pages reach the home
-    # page through its template tags, and `GET me/` is its subclass of insurees' MeApi.
-    "medical": {"common", "ledger", "insurees", "mutual_aid", "notices"},
+    # Allowances (medical costs): nothing below imports medical; its pages reach the home page through its
+    # template tags, `GET me/` is its subclass of insurees' MeApi, and the counter (staff) calls its door.
+    # An institution's terminal login is made by accounts, which owns every login.
+    "medical": {"common", "ledger", "insurees", "mutual_aid", "notices", "accounts"},
     "accounts": {"common", "insurees", "notices"},
-    "staff": {"common", "ledger", "insurees", "mutual_aid", "payments", "accounts", "notices"},
-    "portal": {"common", "ledger", "insurees", "mutual_aid", "payments", "accounts", "staff", "notices"},
+    "staff": {"common", "ledger", "insurees", "mutual_aid", "payments", "medical", "accounts", "notices"},
+    # The top: the home page and the demo data (seed_demo makes medical's institutions and an allowance).
+    "portal": {
+        "common",
+        "ledger",
+        "insurees",
+        "mutual_aid",
+        "payments",
+        "medical",
+        "accounts",
+        "staff",
+        "notices",
+    },
 }
 
 

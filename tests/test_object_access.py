@@ -20,6 +20,7 @@ from the admin registry, so every registered model's change/delete/history pages
 from __future__ import annotations
 
 import datetime
+import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -34,10 +35,18 @@ from rest_framework.test import APIClient
 
 from medical.services import Actor as AllowanceActor
 from medical.services import allowance_set
+from medical.services.institutions import institution_terminal_create, institutions_file_import
+from medical.services.settlements import Terminal, settlement_create
+from medical.services.vouchers import voucher_issue
 from payments.models import Payment, PaymentStatus
 from payments.services import Actor
-from staff.services import counter_payment_create, counter_person_lookup, reconciliation_run
-from staff.views.access import SESSION_COUNTER
+from staff.services import (
+    counter_allowance_set,
+    counter_payment_create,
+    counter_person_lookup,
+    reconciliation_run,
+)
+from staff.views.access import SESSION_COUNTER, SESSION_PERSON
 from tests.api.conftest import client_for
 from tests.factories import (
     BindingFactory,
@@ -56,8 +65,11 @@ MISSING_ID = 987_654_321
 # counter's, and one nobody used.
 OWNER_KEY, COUNTER_KEY, MISSING_KEY = "object-access-1", "object-access-counter", "no-such-key"
 ALLOWANCE_KEY = "object-access-allowance"  # family A's allowance, set in the world
+COUNTER_ALLOWANCE_KEY = "object-access-counter-allowance"  # the clerk's, for family A's mother
 STRANGERS = ("other_employee", "other_resident")
 INSUREES = ("owner", *STRANGERS)
+STAFF = ("clerk", "supervisor", "auditor")
+SETTLEMENT_ID = "OA-1"  # family A's father's settlement at institution A
 ADMIN_PARAMS = {"object_id", "id", "content_type_id", "app_label", "url"}
 
 
@@ -94,6 +106,7 @@ def admin_routes() -> list[str]:
 class World:
     year: int
     binding: object  # family A: authorizer -> father
+    mother: object  # family A: authorizer -> mother, her allowance set at the counter
     payment: Payment
     beneficiary_id_number: str
     api: dict[str, APIClient] = field(default_factory=dict)
@@ -147,9 +160,43 @@ def world(db) -> World:
         actor=AllowanceActor(user=user_for(owner), idempotency_key=ALLOWANCE_KEY),
     )
 
+    # Family A's allowance for the mother, set at the counter: its key names the counter's pages.
+    counter_allowance_set(
+        operator=staff["clerk"],
+        counter_id="DL-01",
+        binding=mother,
+        amount_fen=5_000,
+        idempotency_key=COUNTER_ALLOWANCE_KEY,
+    )
+
+    # Two pharmacies of family A's region, a terminal each; the father settled at the first.
+    region = binding.beneficiary.region_code
+    institutions_file_import(
+        file=io.StringIO(
+            f"code,name,kind,region_code,status\nOAA,甲药房,pharmacy,{region},active\n"
+            f"OAB,乙药房,pharmacy,{region},active\n"
+        )
+    )
+    terminals = {
+        "terminal": institution_terminal_create(
+            institution_code="OAA", username="oa-a", password="oa-a-long-pw"
+        ),
+        "other_terminal": institution_terminal_create(
+            institution_code="OAB", username="oa-b", password="oa-b-long-pw"
+        ),
+    }
+    settlement_create(
+        terminal=Terminal(terminals["terminal"].user, terminals["terminal"].institution, "oa-settle"),
+        voucher_code=voucher_issue(person=binding.beneficiary.person).code,
+        settlement_id=SETTLEMENT_ID,
+        amount_fen=1_000,
+        category="drugs",
+    )
+
     world = World(
         year=year,
         binding=binding,
+        mother=mother,
         payment=payment,
         beneficiary_id_number=binding.beneficiary.person.id_number,
     )
@@ -158,12 +205,18 @@ def world(db) -> World:
         world.api[who] = client_for(person)
         world.web[who] = Client()
         world.web[who].force_login(user_for(person))
+    for who, terminal in terminals.items():
+        world.api[who] = APIClient()
+        world.api[who].force_authenticate(terminal.user)
+        world.web[who] = Client()
+        world.web[who].force_login(terminal.user)
     for who, user in staff.items():
         world.api[who] = api_as(user)
         world.web[who] = Client()
         world.web[who].force_login(user)
         session = world.web[who].session
         session[SESSION_COUNTER] = "DL-01"  # the counter acts only with its number set
+        session[SESSION_PERSON] = owner.pk  # family A's authorizer on screen: the allowance pages' applicant
         session.save()
     world.api["anonymous"] = APIClient()
     world.web["anonymous"] = Client()
@@ -190,7 +243,9 @@ def database_state() -> dict[str, list[dict]]:
 @dataclass(frozen=True)
 class Entry:
     """One id-taking URL. `scope` is "owner" (only the object's people may use it, others get 404 as
-    for a missing id) or "role" (only the named staff roles; everyone else 403)."""
+    for a missing id), "role" (only the named roles; everyone else 403) or "institution" (only the
+    object's institution: another institution's terminal gets 404 as for a missing id, anyone else
+    403)."""
 
     name: str
     kwargs: Callable[[World, bool], dict]  # (world, missing) -> URL kwargs
@@ -217,6 +272,24 @@ def allowance_key(w, missing):
         "binding_id": MISSING_ID if missing else w.binding.pk,
         "key": MISSING_KEY if missing else ALLOWANCE_KEY,
     }
+
+
+def counter_allowance_key(w, missing):
+    return {
+        "binding_id": MISSING_ID if missing else w.mother.pk,
+        "key": MISSING_KEY if missing else COUNTER_ALLOWANCE_KEY,
+    }
+
+
+def settlement_id(w, missing):
+    return {"settlement_id": "OA-MISSING" if missing else SETTLEMENT_ID}
+
+
+def today(w, missing):
+    return {"date": timezone.localdate().isoformat()}
+
+
+TERMINAL_REFUSED = (*INSUREES, *STAFF)
 
 
 def owner_key(w, missing):
@@ -271,6 +344,57 @@ TABLE: dict[str, Entry] = {
         allowed=("supervisor",),
         refused=(*INSUREES, "clerk", "auditor"),
     ),
+    "api/v1/staff/bindings/<int:binding_id>/allowance/": Entry(
+        "api-staff-allowance",
+        binding_id,
+        ("put", "delete"),
+        "role",
+        api=True,
+        data=lambda w, m: {"amount": "50.00"},
+        allowed=("clerk",),
+        refused=(*INSUREES, "auditor"),
+    ),
+    # --- REST API, an institution's own settlements and statements ---
+    "api/v1/institution/settlements/<str:settlement_id>/reverse/": Entry(
+        "api-institution-settlement-reverse",
+        settlement_id,
+        ("post",),
+        "institution",
+        api=True,
+        allowed=("terminal",),
+        refused=(*TERMINAL_REFUSED, "other_terminal"),
+    ),
+    "api/v1/institution/settlements/<str:settlement_id>/refunds/": Entry(
+        "api-institution-settlement-refunds",
+        settlement_id,
+        ("post",),
+        "institution",
+        api=True,
+        data=lambda w, m: {"refund_id": "OA-R1", "amount": "1.00"},
+        allowed=("terminal",),
+        refused=(*TERMINAL_REFUSED, "other_terminal"),
+        ok=201,
+    ),
+    # A date names no other institution's object: a terminal reads and confirms only its own day.
+    "api/v1/institution/statements/<str:date>/": Entry(
+        "api-institution-statement",
+        today,
+        ("get",),
+        "role",
+        api=True,
+        allowed=("terminal", "other_terminal"),
+        refused=TERMINAL_REFUSED,
+    ),
+    "api/v1/institution/statements/<str:date>/confirm/": Entry(
+        "api-institution-statement-confirm",
+        today,
+        ("post",),
+        "role",
+        api=True,
+        data=lambda w, m: {"count": 1, "amount": "10.00"},
+        allowed=("terminal",),
+        refused=TERMINAL_REFUSED,
+    ),
     # --- pages, the insuree's own objects ---
     "bindings/<int:binding_id>/": Entry("binding-manage", binding_id, ("get",), "owner", api=False),
     "bindings/<int:binding_id>/end/": Entry("binding-end", binding_id, ("post",), "owner", api=False, ok=302),
@@ -289,6 +413,18 @@ TABLE: dict[str, Entry] = {
     ),
     "bindings/<int:binding_id>/allowance/release/": Entry(
         "allowance-release", binding_id, ("post",), "owner", api=False, ok=302
+    ),
+    "bindings/<int:binding_id>/allowance/notify/": Entry(
+        "allowance-notify",
+        binding_id,
+        ("post",),
+        "owner",
+        api=False,
+        data=lambda w, m: {"notify_over": "1.00"},
+        ok=302,
+    ),
+    "bindings/<int:binding_id>/allowance/spending/": Entry(
+        "allowance-spending", binding_id, ("get",), "owner", api=False
     ),
     "payments/<int:payment_id>/": Entry("payment-detail", payment_id, ("get",), "owner", api=False),
     "payments/<int:payment_id>/receipt.pdf": Entry("receipt", payment_id, ("get",), "owner", api=False),
@@ -328,6 +464,70 @@ TABLE: dict[str, Entry] = {
         api=False,
         allowed=("clerk",),
         refused=(*INSUREES, "auditor"),
+    ),
+    # The applicant on screen is family A's authorizer (the world's sessions).
+    "staff/person/bindings/<int:binding_id>/allowance/": Entry(
+        "staff:allowance",
+        binding_id,
+        ("post",),
+        "role",
+        api=False,
+        data=lambda w, m: {"amount": "50.00"},
+        allowed=("clerk",),
+        refused=(*INSUREES, "auditor"),
+        ok=302,
+    ),
+    # The clerk's key confirmed already: its check page sends him on to the confirmation.
+    "staff/person/bindings/<int:binding_id>/allowance/check/<slug:key>/": Entry(
+        "staff:allowance-check",
+        counter_allowance_key,
+        ("get", "post"),
+        "role",
+        api=False,
+        allowed=("clerk",),
+        refused=(*INSUREES, "auditor"),
+        ok=302,
+    ),
+    "staff/person/bindings/<int:binding_id>/allowance/done/<slug:key>/": Entry(
+        "staff:allowance-done",
+        counter_allowance_key,
+        ("get",),
+        "role",
+        api=False,
+        allowed=("clerk",),
+        refused=(*INSUREES, "auditor"),
+    ),
+    "staff/person/bindings/<int:binding_id>/allowance/release/": Entry(
+        "staff:allowance-release",
+        binding_id,
+        ("post",),
+        "role",
+        api=False,
+        data=lambda w, m: {"idempotency_key": "object-access-release"},
+        allowed=("clerk",),
+        refused=(*INSUREES, "auditor"),
+        ok=302,
+    ),
+    # --- pages, an institution's cashier (its terminal login) ---
+    "cashier/settlements/<slug:settlement_id>/": Entry(
+        "cashier-slip",
+        settlement_id,
+        ("get",),
+        "institution",
+        api=False,
+        allowed=("terminal",),
+        refused=(*TERMINAL_REFUSED, "other_terminal"),
+    ),
+    "cashier/settlements/<slug:settlement_id>/reverse/": Entry(
+        "cashier-reverse",
+        settlement_id,
+        ("post",),
+        "institution",
+        api=False,
+        data=lambda w, m: {"idempotency_key": "object-access-reverse"},
+        allowed=("terminal",),
+        refused=(*TERMINAL_REFUSED, "other_terminal"),
+        ok=302,
     ),
     "staff/payments/<int:payment_id>/receipt.pdf": Entry(
         "staff:receipt",
@@ -393,15 +593,18 @@ def test_another_users_id_is_refused_and_changes_nothing(world, route, method):
 
     for who in entry.refused:
         response = call(world, entry, who, method)
-        expected = {404} if entry.scope == "owner" else {403}
+        like_missing = entry.scope == "owner" or (entry.scope == "institution" and who.endswith("terminal"))
+        expected = {404} if like_missing else {403}
         assert response.status_code in expected, (who, response.status_code, response.content[:300])
         assert database_state() == before, f"{who}'s refused {method.upper()} changed the database"
-        if entry.scope == "owner":
+        if like_missing:
             # Someone else's id and an id that does not exist are indistinguishable.
             missing = call(world, entry, who, method, missing=True)
             assert (missing.status_code, error_code(missing)) == (response.status_code, error_code(response))
         if entry.api:
-            assert error_code(response) in {"not_found", "binding_not_found", "permission_denied"}
+            assert error_code(response) in {
+                "not_found", "binding_not_found", "permission_denied", "settlement_not_found",
+            }  # fmt: skip
 
     anonymous = call(world, entry, "anonymous", method)
     if entry.api:
@@ -452,7 +655,7 @@ def test_the_admin_refuses_ordinary_users(world, route):
     url = admin_url(route, world)
     before = database_state()
 
-    for who in (*INSUREES, "clerk", "supervisor", "auditor"):
+    for who in (*INSUREES, *STAFF, "terminal"):
         for method in ("get", "post"):
             response = getattr(world.web[who], method)(url)
             assert response.status_code == 302, (who, method, url, response.status_code)

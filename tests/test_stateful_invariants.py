@@ -17,18 +17,29 @@ from hypothesis.stateful import (
 )
 
 from common.errors import ApplicationError
-from insurees.models import Enrollment, Insuree, InsureeStatus
+from insurees.models import Enrollment, Insuree, InsureeStatus, PremiumKind
 from insurees.roster import INSUREE_COLUMNS, roster_file_import
 from insurees.services import insuree_change
-from medical.models import Allowance, AllowanceStatus
+from medical.models import COVERED_CATEGORIES, Allowance, AllowanceStatus, Settlement, SettlementStatus
 from medical.services import Actor as AllowanceActor
-from medical.services import allowance_release, allowance_set
+from medical.services import (
+    Terminal,
+    allowance_release,
+    allowance_set,
+    institution_terminal_create,
+    institutions_file_import,
+    settlement_create,
+    settlement_refund,
+    settlement_reverse,
+    voucher_issue,
+)
 from mutual_aid.models import Binding, BindingStatus, Channel, Relation
 from mutual_aid.services import binding_create, binding_end
 from payments.models import Payment, PaymentStatus
 from payments.services import Actor, payment_refund, payment_sync_enrollment
 from tests.factories import (
     EmployeeFactory,
+    LongTermCareRateFactory,
     PersonFactory,
     PledgeFactory,
     PremiumRateFactory,
@@ -53,6 +64,8 @@ class MoneyMachine(RuleBasedStateMachine):
         self.year = year
         for region in REGIONS:
             PremiumRateFactory(region_code=region, year=year, amount_fen=42_000)
+        # The long-term-care premium in the first region only: a move out of it leaves none to pay.
+        LongTermCareRateFactory(region_code=REGIONS[0], year=year, amount_fen=12_000)
         self.pledge = PledgeFactory()
         self.user = UserFactory()
         # Births and sexes fixed, not drawn from the factories' sequences (which run on across
@@ -79,6 +92,37 @@ class MoneyMachine(RuleBasedStateMachine):
         # A family to start from, so that payments happen from the first steps.
         for e, r in [(1, 0), (2, 0), (2, 1), (0, 2)]:
             self.bind(e, r, Relation.PARENT)
+        # Designated institutions: a hospital in each region and a pharmacy off the register, each with
+        # one terminal (fixed codes and names, as the people are).
+        institutions_file_import(
+            file=io.StringIO(
+                "code,name,kind,region_code,status\n"
+                f"H1,一院,hospital,{REGIONS[0]},active\n"
+                f"H2,二院,hospital,{REGIONS[1]},active\n"
+                f"P1,药房,pharmacy,{REGIONS[0]},inactive\n"
+            )
+        )
+        self.terminals = [
+            institution_terminal_create(
+                institution_code=code, username=f"till-{code}", password="till-pass-2026"
+            )
+            for code in ("H1", "H2", "P1")
+        ]
+        # Allowances to start from (two for the first relative: the larger pays), so that settlements
+        # happen from the first steps too.
+        starting = zip(
+            Binding.objects.filter(status=BindingStatus.ACTIVE).order_by("pk"),
+            [20_000, 40_000, 0, 15_000],
+            strict=True,
+        )
+        for binding, amount_fen in starting:
+            if amount_fen:
+                allowance_set(
+                    authorizer=binding.authorizer.person,
+                    binding_id=binding.pk,
+                    amount_fen=amount_fen,
+                    actor=AllowanceActor(user=self.user, idempotency_key=f"start-{binding.pk}"),
+                )
 
     def _actor(self, key=None):
         self.keys += 1
@@ -139,8 +183,13 @@ class MoneyMachine(RuleBasedStateMachine):
             actor=AllowanceActor(user=self.user),
         )
 
-    @rule(e=st.integers(0, 2), r=st.integers(0, 3), retry=st.booleans())
-    def pay_for_relative(self, e, r, retry):
+    @rule(
+        e=st.integers(0, 2),
+        r=st.integers(0, 3),
+        retry=st.booleans(),
+        kind=st.sampled_from(PremiumKind.values),
+    )
+    def pay_for_relative(self, e, r, retry, kind):
         actor = self._actor()
         for _ in range(2 if retry else 1):
             try:
@@ -149,15 +198,19 @@ class MoneyMachine(RuleBasedStateMachine):
                     beneficiary=Insuree.objects.get(pk=self.residents[r].pk),
                     year=self.year,
                     actor=actor,
+                    kind=kind,
                 )
             except ApplicationError:
                 pass
 
-    @rule(r=st.integers(0, 3))
-    def self_pay(self, r):
+    @rule(r=st.integers(0, 3), kind=st.sampled_from(PremiumKind.values))
+    def self_pay(self, r, kind):
         try:
             payment_create_self(
-                beneficiary=Insuree.objects.get(pk=self.residents[r].pk), year=self.year, actor=self._actor()
+                beneficiary=Insuree.objects.get(pk=self.residents[r].pk),
+                year=self.year,
+                actor=self._actor(),
+                kind=kind,
             )
         except ApplicationError:
             pass
@@ -213,6 +266,92 @@ class MoneyMachine(RuleBasedStateMachine):
         assert report.rows == 1
         # The one refusal a valid row may meet: taking back more than the account still holds.
         assert all(bad.reason.startswith("balance:") for bad in report.bad)
+
+    def _terminal(self, i, key=None):
+        terminal = self.terminals[i]
+        self.keys += 1
+        return Terminal(
+            user=terminal.user, institution=terminal.institution, idempotency_key=key or f"t{self.keys}"
+        )
+
+    @precondition(lambda self: Allowance.objects.filter(status=AllowanceStatus.ACTIVE).exists())
+    @rule(
+        data=st.data(),
+        t=st.sampled_from([0, 0, 0, 1, 2]),  # mostly the hospital of the relatives' own city
+        # Mostly bills an allowance may pay, some larger than any, some not above zero.
+        amount_fen=st.one_of(
+            st.integers(1, 20_000), st.integers(1, 20_000), st.integers(20_001, 60_000), st.integers(-100, 0)
+        ),
+        category=st.sampled_from([*COVERED_CATEGORIES, "wellness"]),
+        allow_partial=st.booleans(),
+        retry=st.booleans(),
+    )
+    def settle_bill(self, data, t, amount_fen, category, allow_partial, retry):
+        """A code of a relative with an allowance and a bill at an institution (maybe out of scope, off
+        the register, too big, not covered), maybe asked again under the same settlement id and key."""
+        allowance = data.draw(
+            st.sampled_from(list(Allowance.objects.filter(status=AllowanceStatus.ACTIVE).order_by("pk")))
+        )
+        try:
+            code = voucher_issue(person=allowance.beneficiary.person).code
+        except ApplicationError:
+            return  # nothing left of any of his allowances
+        terminal = self._terminal(t)
+        settlement_id = f"S{self.keys}"
+        answers = set()
+        for _ in range(2 if retry else 1):
+            try:
+                answers.add(
+                    settlement_create(
+                        terminal=terminal,
+                        voucher_code=code,
+                        settlement_id=settlement_id,
+                        amount_fen=amount_fen,
+                        category=category,
+                        allow_partial=allow_partial,
+                    ).pk
+                )
+            except ApplicationError as refused:
+                answers.add(refused.code)
+        assert len(answers) == 1, answers  # a retry answers as the first did
+
+    @precondition(lambda self: Settlement.objects.filter(status=SettlementStatus.SETTLED).exists())
+    @rule(data=st.data(), retry=st.booleans())
+    def reverse_settlement(self, data, retry):
+        settlement = data.draw(
+            st.sampled_from(list(Settlement.objects.filter(status=SettlementStatus.SETTLED).order_by("pk")))
+        )
+        terminal = self._terminal([t.institution_id for t in self.terminals].index(settlement.institution_id))
+        refusals = set()
+        for _ in range(2 if retry else 1):
+            try:
+                settlement_reverse(terminal=terminal, settlement_id=settlement.settlement_id)
+            except ApplicationError as refused:
+                refusals.add(refused.code)
+        assert refusals <= {"reversal_not_allowed"}  # refunded already; a retry under its key replays
+
+    @precondition(lambda self: Settlement.objects.exists())
+    @rule(data=st.data(), amount_fen=st.integers(1, 30_000), retry=st.booleans())
+    def refund_settlement(self, data, amount_fen, retry):
+        """Part of a settlement given back (maybe more than is left, maybe of a reversed one)."""
+        settlement = data.draw(st.sampled_from(list(Settlement.objects.order_by("pk"))))
+        terminal = self._terminal([t.institution_id for t in self.terminals].index(settlement.institution_id))
+        refund_id = f"R{self.keys}"
+        answers = set()
+        for _ in range(2 if retry else 1):
+            try:
+                answers.add(
+                    settlement_refund(
+                        terminal=terminal,
+                        settlement_id=settlement.settlement_id,
+                        refund_id=refund_id,
+                        amount_fen=amount_fen,
+                    ).pk
+                )
+            except ApplicationError as refused:
+                answers.add(refused.code)
+        assert len(answers) == 1, answers  # a retry answers as the first did
+        assert answers <= {"refund_exceeds_settlement"} or all(isinstance(a, int) for a in answers)
 
     def teardown(self):
         transaction.set_rollback(True)

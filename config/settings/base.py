@@ -179,15 +179,28 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "common.api.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"login_ip": env("LOGIN_RATE", default="30/min"), "register": "10/min"},
+    "DEFAULT_THROTTLE_RATES": {
+        "login_ip": env("LOGIN_RATE", default="30/min"),
+        "register": "10/min",
+        # A payment code per person: a page refreshing it every 55 s asks about once a minute.
+        "voucher": env("VOUCHER_RATE", default="20/min"),
+    },
 }
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Gongji API",
-    "DESCRIPTION": "Family mutual aid: personal accounts paying relatives' resident premiums.",
+    "DESCRIPTION": (
+        "Family mutual aid: personal accounts paying relatives' premiums, and their medical costs at "
+        "designated institutions through allowances."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Named for what it is: other enums of a field called `kind` must not take its name.
+    "ENUM_NAME_OVERRIDES": {
+        "PremiumKindEnum": "insurees.models.PremiumKind",
+        "SettlementStatusEnum": "medical.models.SettlementStatus",
+    },
 }
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

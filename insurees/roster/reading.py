@@ -13,11 +13,12 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from common.id_numbers import normalize_id_number, parse_id_number
-from insurees.models import InsureeStatus, Person, RegionScope, Scheme
+from insurees.models import InsureeStatus, Person, PremiumKind, RegionScope, Scheme
 from insurees.regions import validate_pooling_region_code
 from insurees.roster.report import ImportReport, RosterFileError, RowError
 
 INSUREE_COLUMNS = ("id_number", "name", "scheme", "region_code", "status", "balance", "phone")
+# And optionally `kind` (PremiumKind): the resident medical premium where it is missing or empty.
 PREMIUM_RATE_COLUMNS = ("region_code", "year", "amount", "collection_start", "collection_end")
 REGION_POLICY_COLUMNS = ("region_code", "scope", "exclusive_family")
 
@@ -32,6 +33,7 @@ _PHONE_MAX_LENGTH: int = (
 SCHEMES = tuple(Scheme.values)
 STATUSES = tuple(InsureeStatus.values)
 SCOPES = tuple(RegionScope.values)
+PREMIUM_KINDS = tuple(PremiumKind.values)
 _TRUE = {"true", "yes", "y", "1", "是"}
 _FALSE = {"false", "no", "n", "0", "否"}
 

@@ -9,10 +9,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from common.errors import ApplicationError
-from insurees.models import PremiumRate, RegionPolicy, RegionScope
+from insurees.models import PremiumKind, PremiumRate, RegionPolicy, RegionScope
 from insurees.regions import validate_policy_region_code, validate_pooling_region_code
 from insurees.roster.reading import (
     MAX_PREMIUM_FEN,
+    PREMIUM_KINDS,
     PREMIUM_RATE_COLUMNS,
     REGION_POLICY_COLUMNS,
     SCOPES,
@@ -31,8 +32,10 @@ from insurees.services import (
 
 
 def premium_rates_file_import(*, file: TextIO) -> ImportReport:
+    """Upserts by (region, year, kind); the optional `kind` column, missing or empty, means the
+    resident medical premium."""
     report = ImportReport()
-    parsed: dict[tuple[str, int], tuple[int, dict]] = {}
+    parsed: dict[tuple[str, int, str], tuple[int, dict]] = {}
     for csv_record in csv_records(file=file, columns=PREMIUM_RATE_COLUMNS):
         line, record = csv_record.line, csv_record.values
         report.rows += 1
@@ -43,6 +46,7 @@ def premium_rates_file_import(*, file: TextIO) -> ImportReport:
             if not re.fullmatch(r"20[0-9]{2}", record["year"]):
                 raise RowError(_("year: %(value)r is not a year") % {"value": record["year"]})
             year = int(record["year"])
+            kind = _choice(record.get("kind") or PremiumKind.RESIDENT_MEDICAL, PREMIUM_KINDS, "kind")
             try:
                 amount_fen = amount_fen_from_yuan(record["amount"])
             except RowError as error:
@@ -55,30 +59,31 @@ def premium_rates_file_import(*, file: TextIO) -> ImportReport:
             end = _date(record["collection_end"], "collection_end")
             if end < start:
                 raise RowError(_("collection_end: the collection period ends before it starts"))
-            if (region_code, year) in parsed:
+            if (region_code, year, kind) in parsed:
                 raise RowError(
-                    _("the same region and year as line %(line)d") % {"line": parsed[region_code, year][0]}
+                    _("the same region, year and kind as line %(line)d")
+                    % {"line": parsed[region_code, year, kind][0]}
                 )
         except RowError as error:
             report.refuse(line, str(error))
             continue
-        parsed[region_code, year] = (
+        parsed[region_code, year, kind] = (
             line,
             {"amount_fen": amount_fen, "collection_start": start, "collection_end": end},
         )
 
     existing = {
-        (rate.region_code, rate.year): rate
-        for rate in PremiumRate.objects.filter(region_code__in={region for region, _year in parsed})
+        (rate.region_code, rate.year, rate.kind): rate
+        for rate in PremiumRate.objects.filter(region_code__in={region for region, _year, _kind in parsed})
     }
     with transaction.atomic():
-        for (region_code, year), (line, values) in parsed.items():
-            rate = existing.get((region_code, year))
+        for (region_code, year, kind), (line, values) in parsed.items():
+            rate = existing.get((region_code, year, kind))
             if rate and all(getattr(rate, key) == value for key, value in values.items()):
                 report.unchanged += 1
                 continue
             try:
-                premium_rate_set(region_code=region_code, year=year, **values)
+                premium_rate_set(region_code=region_code, year=year, kind=PremiumKind(kind), **values)
             except ApplicationError as error:
                 report.refuse(line, str(error.message))
                 continue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import template
 
+from medical.models import AllowanceStatus
 from medical.selectors import AccountHolds, account_holds_for, allowance_active_by_binding
 
 register = template.Library()
@@ -25,3 +26,11 @@ def account_figures(account) -> AccountHolds:
     """A personal account's available balance (its ledger balance), held part and total."""
     held = account_holds_for(account_ids=[account.pk]).get(account.pk, 0)
     return AccountHolds(available_fen=account.balance_fen, held_fen=held)
+
+
+@register.filter
+def any_remaining(allowances) -> bool:
+    """Whether one of these allowances (a list, or the {binding id: allowance} of allowances_by_binding)
+    is active with money left: the payment code has something to draw on."""
+    items = allowances.values() if isinstance(allowances, dict) else allowances
+    return any(a.status == AllowanceStatus.ACTIVE and a.remaining_fen > 0 for a in items)

@@ -19,6 +19,7 @@ def refund_notices_send(*, payment: Payment, balance_after_fen: int) -> list[int
         "relation": payment.relation,
         "channel": payment.channel,
         "reason": payment.refund_reason,
+        "kind": payment.kind,
     }
     return notices_send(
         drafts=[

@@ -8,9 +8,7 @@ ApplicationError of that code.
 from __future__ import annotations
 
 import datetime
-import logging
 import secrets
-import time
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from functools import partial
@@ -20,10 +18,10 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
-from common.db_errors import is_transient_database_error, outcome_is_unknown
 from common.errors import ApplicationError
 from common.id_numbers import normalize_id_number
-from insurees.models import Insuree, Person, Scheme
+from common.outcome import ask_until_known
+from insurees.models import Insuree, Person, PremiumKind, Scheme
 from insurees.selectors import no_premium_rate, not_insured
 from mutual_aid import errors as binding_errors
 from notices.services import notices_deliver_after_commit
@@ -39,13 +37,7 @@ LOCK_NOT_AVAILABLE = "55P03"
 # How long a retry waits for its twin (the first request with the same key) to finish before it
 # answers idempotency_in_flight instead of holding its client any longer.
 IDEMPOTENCY_WAIT_MS = 5_000
-# A connection lost during a payment leaves this side not knowing whether it committed. The same key
-# asked again on a new connection tells: a payment made is replayed, one not made is made now. So the
-# answer is the truth (201 for money that moved), asked again after these pauses (seconds) before the
-# caller is told the outcome is unknown.
-OUTCOME_RECHECK_PAUSES = (0.2, 0.5, 1.0)
 
-logger = logging.getLogger(__name__)
 
 # The refusals the function raises, by the code in its message; `detail` carries their facts.
 REFUSALS: dict[str, Callable[[int, str], ApplicationError]] = {
@@ -54,11 +46,12 @@ REFUSALS: dict[str, Callable[[int, str], ApplicationError]] = {
     "beneficiary_not_resident": lambda year, detail: binding_errors.beneficiary_not_resident(),
     "beneficiary_not_active": lambda year, detail: binding_errors.beneficiary_not_active(),
     "binding_not_found": lambda year, detail: binding_errors.binding_not_found(),
-    "no_premium_rate": lambda year, detail: no_premium_rate(),
+    "invalid_kind": lambda year, detail: errors.invalid_kind(),
+    "no_premium_rate": lambda year, detail: no_premium_rate(kind=_kind_of(detail)),
     "outside_collection_period": lambda year, detail: errors.outside_collection_period(
         year, *(datetime.date.fromisoformat(day) for day in detail.split())
     ),
-    "already_paid": lambda year, detail: errors.already_paid(year),
+    "already_paid": lambda year, detail: errors.already_paid(year, kind=_kind_of(detail)),
     "authorizer_not_active": lambda year, detail: binding_errors.authorizer_not_active(),
     "authorizer_not_employee": lambda year, detail: binding_errors.authorizer_not_employee(),
     "authorizer_not_insured": lambda year, detail: binding_errors.authorizer_not_insured(),
@@ -76,55 +69,64 @@ def payments_create_for_relatives(
     year: int,
     actor: Actor,
     channel: PaymentChannel = PaymentChannel.AUTHORIZER,
+    kind: PremiumKind = PremiumKind.RESIDENT_MEDICAL,
 ) -> list[Payment]:
-    """The authorizer pays, from his personal account, the premiums of the bound relatives with these
-    ID numbers: all of them, or none. Used by the API, the pay page and the counter."""
+    """The authorizer pays, from his personal account, the premiums of this kind of the bound relatives
+    with these ID numbers: all of them, or none. Used by the API, the pay page and the counter."""
     numbers = [normalize_id_number(number) for number in relative_id_numbers]
-    return _pay(person=authorizer, id_numbers=numbers, year=year, actor=actor, channel=channel)
+    return _pay(person=authorizer, id_numbers=numbers, year=year, actor=actor, channel=channel, kind=kind)
 
 
 def payment_create_for_self(
-    *, beneficiary: Person, year: int, actor: Actor, channel: PaymentChannel = PaymentChannel.SELF
+    *,
+    beneficiary: Person,
+    year: int,
+    actor: Actor,
+    channel: PaymentChannel = PaymentChannel.SELF,
+    kind: PremiumKind = PremiumKind.RESIDENT_MEDICAL,
 ) -> Payment:
-    """The relative pays his own resident premium from the bound account with the highest balance
+    """The relative pays his own premium of this kind from the bound account with the highest balance
     (ties to the oldest binding); if it cannot cover the premium, nothing is debited."""
-    [payment] = _pay(person=beneficiary, id_numbers=None, year=year, actor=actor, channel=channel)
+    [payment] = _pay(person=beneficiary, id_numbers=None, year=year, actor=actor, channel=channel, kind=kind)
     return payment
 
 
 def _pay(
-    *, person: Person, id_numbers: list[str] | None, year: int, actor: Actor, channel: PaymentChannel
+    *,
+    person: Person,
+    id_numbers: list[str] | None,
+    year: int,
+    actor: Actor,
+    channel: PaymentChannel,
+    kind: PremiumKind,
 ) -> list[Payment]:
     if not isinstance(year, int) or isinstance(year, bool):
         raise errors.invalid_year()
-    if connection.in_atomic_block:
-        # Inside the caller's (a test's) transaction: a lost connection has lost that too.
-        return _pay_once(person=person, id_numbers=id_numbers, year=year, actor=actor, channel=channel)
-    unknown = False
-    for pause in (0.0, *OUTCOME_RECHECK_PAUSES):
-        time.sleep(pause)
-        try:
-            connection.ensure_connection()  # nothing is sent before this succeeds
-        except DatabaseError as exc:
-            if not is_transient_database_error(exc):
-                raise
-            failure = exc
-            continue
-        try:
-            return _pay_once(person=person, id_numbers=id_numbers, year=year, actor=actor, channel=channel)
-        except DatabaseError as exc:
-            if not is_transient_database_error(exc):
-                raise
-            failure, unknown = exc, unknown or outcome_is_unknown(exc)
-            logger.warning("payment: %s; asking again with the same key", exc)
-            connection.close_if_unusable_or_obsolete()
-    if unknown:
-        raise errors.payment_outcome_unknown() from failure
-    raise failure  # the database was out of reach or rolled back each time: nothing moved
+    if kind not in PremiumKind.values:
+        raise errors.invalid_kind()
+    return ask_until_known(
+        partial(
+            _pay_once,
+            person=person,
+            id_numbers=id_numbers,
+            year=year,
+            actor=actor,
+            channel=channel,
+            kind=PremiumKind(kind),
+        ),
+        what="payment",
+        unknown=errors.payment_outcome_unknown,
+    )
 
 
 def _pay_once(
-    *, person: Person, id_numbers: list[str] | None, year: int, actor: Actor, channel: PaymentChannel
+    *,
+    person: Person,
+    id_numbers: list[str] | None,
+    year: int,
+    actor: Actor,
+    channel: PaymentChannel,
+    kind: PremiumKind,
 ) -> list[Payment]:
     # The function is the whole payment, so on its own its one statement commits it as it returns:
     # no BEGIN and COMMIT round trips, and no locks held while Python builds the answer. A counter's
@@ -134,7 +136,7 @@ def _pay_once(
     alone = actor.record is None and not connection.in_atomic_block
     with nullcontext() if alone else transaction.atomic(durable=True):
         payments, notices, replayed = _call_pay(
-            person=person, id_numbers=id_numbers, year=year, channel=channel, actor=actor
+            person=person, id_numbers=id_numbers, year=year, channel=channel, actor=actor, kind=kind
         )
         if not replayed:
             if actor.record is not None:
@@ -147,7 +149,13 @@ def _pay_once(
 
 
 def _call_pay(
-    *, person: Person, id_numbers: list[str] | None, year: int, channel: PaymentChannel, actor: Actor
+    *,
+    person: Person,
+    id_numbers: list[str] | None,
+    year: int,
+    channel: PaymentChannel,
+    actor: Actor,
+    kind: PremiumKind,
 ) -> tuple[list[Payment], list[int], bool]:
     """Returns the payments, the ids of their notices (to the payer and to each relative), and whether
     they were made before (a retry with the same Idempotency-Key: then they are read as they are now)."""
@@ -170,11 +178,12 @@ def _call_pay(
         now,
         references,
         codes,
+        str(kind),
     ]
     with connection.cursor() as cursor:
         try:
             cursor.execute(
-                "SELECT * FROM payments_pay(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", params
+                "SELECT * FROM payments_pay(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", params
             )
         except DatabaseError as exc:
             refusal = _refusal(exc, year)
@@ -201,6 +210,7 @@ def _call_pay(
             id=payment_id,
             reference=reference,
             year=year,
+            kind=str(kind),
             amount_fen=amount_fen,
             beneficiary_id=beneficiary_id,
             authorizer_id=authorizer_id,
@@ -234,6 +244,11 @@ def _call_pay(
         payments.append(payment)
         notices += [payer_notice_id, relative_notice_id]
     return payments, notices, False
+
+
+def _kind_of(detail: str) -> PremiumKind:
+    """The kind a refusal's detail names (pay.sql gives it); the resident premium if it names none."""
+    return PremiumKind(detail) if detail in PremiumKind.values else PremiumKind.RESIDENT_MEDICAL
 
 
 def _new_reference(today: datetime.date) -> str:

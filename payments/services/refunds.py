@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.errors import ApplicationError
 from insurees.enrollment_services import enrollment_mark_unpaid, enrollments_lock
+from insurees.models import PremiumKind
 from ledger.selectors import account_balance_get
 from ledger.services import transaction_reverse
 from payments import errors
@@ -35,7 +36,7 @@ def payment_refund(
     """
     if reason not in RefundReason.values:
         raise ApplicationError("invalid_input", _("Choose a refund reason from the list."), field="reason")
-    enrollments_lock(insuree_ids=[payment.beneficiary_id], year=payment.year)
+    enrollments_lock(insuree_ids=[payment.beneficiary_id], year=payment.year, kind=PremiumKind(payment.kind))
     payment = (
         Payment.objects.select_for_update(of=("self",))
         .select_related("authorizer__person", "beneficiary__person", "ledger_transaction")

@@ -1,5 +1,6 @@
-"""Reminding authorizers, before a collection period closes, of the bound relatives whose premium for
-that year is still unpaid.
+"""Reminding authorizers, before a collection period closes, of the bound relatives whose resident
+premium for that year is still unpaid (the long-term-care premium, where a region sets one, is not
+reminded of).
 
 A pass over every active binding of the closing regions, in batches of authorizers (by id range, so
 each batch reads one stretch of the bindings' authorizer index and an authorizer is never split). One
@@ -16,6 +17,7 @@ from django.conf import settings
 from django.db.models import Exists, Max, Min, OuterRef
 from django.utils import timezone
 
+from insurees.models import PremiumKind
 from insurees.selectors import premium_rate_list_closing
 from mutual_aid.selectors import binding_list_active_for_beneficiary_regions
 from notices.models import NoticeKind, NoticeLink
@@ -33,7 +35,7 @@ def premium_reminders_send(
     today = today or timezone.localdate()
     days = settings.PREMIUM_REMINDER_DAYS if days_before is None else days_before
     deadlines_by_year: dict[int, dict[str, datetime.date]] = defaultdict(dict)
-    for rate in premium_rate_list_closing(today=today, within_days=days):
+    for rate in premium_rate_list_closing(today=today, within_days=days, kind=PremiumKind.RESIDENT_MEDICAL):
         deadlines_by_year[rate.year][rate.region_code] = rate.collection_end
     sent = 0
     for year, deadlines in deadlines_by_year.items():
@@ -49,7 +51,10 @@ def premium_reminders_send(
 
 def _remind(*, year: int, deadlines: dict[str, datetime.date], authorizer_ids: tuple[int, int]) -> int:
     paid = Payment.objects.filter(
-        beneficiary_id=OuterRef("beneficiary_id"), year=year, status=PaymentStatus.SETTLED
+        beneficiary_id=OuterRef("beneficiary_id"),
+        year=year,
+        kind=PremiumKind.RESIDENT_MEDICAL,
+        status=PaymentStatus.SETTLED,
     )
     unpaid = (
         binding_list_active_for_beneficiary_regions(

@@ -26,6 +26,7 @@ LANDING_PAGES = {
     "staff:home": gettext_lazy("the service counter"),
     "staff:review": gettext_lazy("the expenditure review and the reconciliation"),
     "admin:index": gettext_lazy("the administration"),
+    "cashier": gettext_lazy("the cashier page of your institution"),
 }
 
 

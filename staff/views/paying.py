@@ -1,6 +1,7 @@
 """The counter pays a premium for a walk-in applicant, in three steps as online: choose (whose premium,
-which open year), check (amount, paying account, its balance before and after: staff may see it),
-confirm. The idempotency key names the check and confirmation pages; ID numbers stay in the session."""
+which premium where a region sets more than the resident one, which open year), check (amount, paying
+account, its balance before and after: staff may see it), confirm. The idempotency key names the check
+and confirmation pages; ID numbers stay in the session."""
 
 from django.contrib import messages
 from django.http import Http404
@@ -10,8 +11,9 @@ from django.utils.translation import gettext as _
 
 from common.errors import ApplicationError
 from common.forms import add_application_error
+from insurees.models import PremiumKind
 from ledger.selectors import account_balance_get
-from payments.drafts import draft_digest, draft_get, draft_key, draft_save
+from payments.drafts import draft_digest, draft_get, draft_key, draft_premium_kind, draft_save
 from payments.forms import ConfirmForm
 from payments.outcome_page import payment_outcome_unknown_page
 from payments.selectors import (
@@ -27,7 +29,12 @@ from staff.views.access import counter_only, current_counter, current_person
 from staff.views.counter import render_person
 
 COUNTER = "counter"
-FIELD_MAP = {"beneficiary_id_numbers": "payee", "beneficiary_id_number": "payee", "id_number": "payee"}
+FIELD_MAP = {
+    "beneficiary_id_numbers": "payee",
+    "beneficiary_id_number": "payee",
+    "id_number": "payee",
+    "kind": "premium_kind",
+}
 
 
 @counter_only
@@ -42,18 +49,29 @@ def pay_view(request):
         draft = draft_get(request, key=key, kind=COUNTER) if key else None
         if draft is None or draft["person"] != person.pk:
             return redirect("staff:person")
-        initial = {"idempotency_key": key, "payee": draft["payee"], "year": draft["year"]}
+        initial = {
+            "idempotency_key": key,
+            "payee": draft["payee"],
+            "year": draft["year"],
+            "premium_kind": draft_premium_kind(draft),
+        }
         return render_person(request, person, payment_form=CounterPaymentForm(person=person, initial=initial))
     form = CounterPaymentForm(request.POST, person=person)
     if form.is_valid():
         data = form.cleaned_data
         try:
-            _preview(person, form.payee_for(data["payee"]), data["year"])
+            _preview(person, form.payee_for(data["payee"]), data["year"], data["premium_kind"])
         except ApplicationError as error:
             add_application_error(form, error, FIELD_MAP)
         else:
             key = draft_key(request, key=data["idempotency_key"])
-            draft = {"kind": COUNTER, "person": person.pk, "payee": data["payee"], "year": data["year"]}
+            draft = {
+                "kind": COUNTER,
+                "person": person.pk,
+                "payee": data["payee"],
+                "year": data["year"],
+                "premium_kind": str(data["premium_kind"]),
+            }
             draft_save(request, key=key, draft=draft)
             return redirect("staff:pay-check", key=key)
     return render_person(request, person, payment_form=form)
@@ -73,7 +91,9 @@ def pay_check_view(request, key: str):
         # The clerk has since looked up another applicant: nothing is paid for the one not on screen.
         messages.info(request, _("That payment was not made; choose it again for the applicant on screen."))
         return redirect("staff:person" if person is not None else "staff:home")
-    form = CounterPaymentForm({**draft, "idempotency_key": key}, person=person)
+    form = CounterPaymentForm(
+        {**draft, "premium_kind": draft_premium_kind(draft), "idempotency_key": key}, person=person
+    )
     payee = form.payee_for(draft["payee"])
     if request.method == "POST":
         confirm = ConfirmForm(request.POST)
@@ -90,6 +110,7 @@ def pay_check_view(request, key: str):
                 year=draft["year"],
                 idempotency_key=key,
                 authorizer_id_number=None if payee.binding is None else person.id_number,
+                kind=draft_premium_kind(draft),
             )
         except ApplicationError as error:
             if error.status == 503:  # the outcome is not known: the same key asks again
@@ -98,7 +119,7 @@ def pay_check_view(request, key: str):
         # Nothing is written after the payment (the draft stays): its answer cannot fail once it is made.
         return redirect("staff:pay-done", key=key)
     try:
-        preview = _preview(person, payee, draft["year"])
+        preview = _preview(person, payee, draft["year"], draft_premium_kind(draft))
     except ApplicationError as error:
         return _refused(request, person, form, error)
     return render(
@@ -134,13 +155,17 @@ def pay_done_view(request, key: str):
     )
 
 
-def _preview(person, payee: CounterPayee | None, year: int) -> RelativesPaymentPreview | SelfPaymentPreview:
+def _preview(
+    person, payee: CounterPayee | None, year: int, kind: PremiumKind
+) -> RelativesPaymentPreview | SelfPaymentPreview:
     """The applicant's own premium by the self-payment rule; a relative's from the applicant's account."""
     if payee is None:
         raise _no_longer_payable()
     if payee.binding is None:
-        return payment_preview_for_self(beneficiary=person, year=year)
-    return payment_preview_for_relatives(authorizer=person, beneficiaries=[payee.beneficiary], year=year)
+        return payment_preview_for_self(beneficiary=person, year=year, kind=kind)
+    return payment_preview_for_relatives(
+        authorizer=person, beneficiaries=[payee.beneficiary], year=year, kind=kind
+    )
 
 
 def _no_longer_payable() -> ApplicationError:

@@ -18,7 +18,7 @@ from tests.payments.invariants import assert_money_invariants
 @pytest.fixture
 def fast_recheck(monkeypatch):
     # The pauses before the payment is asked about again: short, the behaviour is the same.
-    monkeypatch.setattr("payments.services.premiums.OUTCOME_RECHECK_PAUSES", (0.05, 0.05))
+    monkeypatch.setattr("common.outcome.OUTCOME_RECHECK_PAUSES", (0.05, 0.05))
 
 
 def _pay_in(language, client, beneficiary, year, key):

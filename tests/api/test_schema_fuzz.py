@@ -1,5 +1,7 @@
 """Property-based fuzz of the API from its own OpenAPI schema: no 5xx, every answer fits the schema."""
 
+import io
+
 import pytest
 import schemathesis
 from django.core.management import call_command
@@ -10,6 +12,9 @@ from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis import checks
 
+from medical.services import Actor, allowance_set
+from medical.services.institutions import institution_terminal_create, institutions_file_import
+from medical.services.vouchers import voucher_issue
 from tests.factories import BindingFactory, EmployeeFactory, PledgeFactory, PremiumRateFactory, user_for
 
 CHECKS = [
@@ -54,4 +59,36 @@ def test_the_api_keeps_its_schema_under_fuzzing(case, token):
         case.headers.setdefault("Idempotency-Key", "fuzz")
     # Business rules refuse many schema-valid bodies (an unknown ID number, an unpaid year), so the
     # checks are the schema's own promises: no 5xx, documented statuses, types and shapes.
+    case.call_and_validate(checks=CHECKS)
+
+
+@pytest.fixture
+def terminal_token(db, keep_test_connection):
+    """A pharmacy's terminal of the region of a relative with an allowance and a live code."""
+    binding = BindingFactory(authorizer=EmployeeFactory(balance_fen=10_000_000))
+    person = binding.authorizer.person
+    allowance_set(
+        authorizer=person,
+        binding_id=binding.pk,
+        amount_fen=100_000,
+        actor=Actor(user=user_for(person), idempotency_key="fuzz-allowance"),
+    )
+    voucher_issue(person=binding.beneficiary.person)
+    institutions_file_import(
+        file=io.StringIO(
+            f"code,name,kind,region_code,status\nFUZZ1,药房,pharmacy,{binding.beneficiary.region_code},active\n"
+        )
+    )
+    terminal = institution_terminal_create(
+        institution_code="FUZZ1", username="fuzz-terminal", password="fuzz-pw-long"
+    )
+    return Token.objects.get_or_create(user=terminal.user)[0].key
+
+
+@schema.include(path_regex="^/api/v1/institution/").parametrize()
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+def test_the_institution_api_keeps_its_schema_under_fuzzing(case, terminal_token):
+    case.headers = {**(case.headers or {}), "Authorization": f"Token {terminal_token}"}
+    if case.method.upper() == "POST":
+        case.headers.setdefault("Idempotency-Key", "fuzz")
     case.call_and_validate(checks=CHECKS)

@@ -1,5 +1,6 @@
-"""The five journeys of issue 16, each in Chromium twice: on a phone (375 x 812) with large type switched
-on through the page's own button, and on a desktop (1280 x 900) in the standard view, in Chinese.
+"""The five journeys of issue 16, the two of allowances and the payment code's at a pharmacy, each in
+Chromium twice: on a phone (375 x 812) with large type switched on through the page's own button, and on
+a desktop (1280 x 900) in the standard view, in Chinese.
 
 Each journey asserts what its person reads on the screen (amounts, names, relations from the reader's
 side, notices, the void receipt), and that no page on its way is wider than the window."""
@@ -7,15 +8,20 @@ side, notices, the void receipt), and that no page on its way is wider than the 
 from __future__ import annotations
 
 import datetime
+import io
+import re
 from dataclasses import dataclass
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from common.masking import mask_id_number
 from ledger.models import Account
+from medical.models import Allowance, AllowanceStatus, Settlement, Voucher
 from payments.models import Payment, PaymentChannel, PaymentStatus
 from payments.services import Actor, payment_refund, payments_create_for_relatives
+from staff.models import AuditAction, AuditRecord
 from tests.e2e.conftest import screenshot, sign_in
 from tests.e2e.test_layout import overflow
 from tests.e2e.test_staff_flows import staff
@@ -29,6 +35,7 @@ from tests.factories import (
     UserFactory,
     user_for,
 )
+from tests.pages.cashiers import allowance, institution, terminal_user
 from tests.payments.test_receipts import poppler
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -509,3 +516,342 @@ def test_a_walk_in_resident_is_served_at_the_counter(new_page, screen, year):
     resident_page = opened(new_page, screen, user_for(mother.person).username)
     told = notices(resident_page, screen, "counter-resident-notices")
     assert f"经办窗口已从您的子女周丽的个人账户缴纳您{year}年度城乡居民医保个人缴费420.00元。" in told
+
+
+# --- 6. an authorizer sets, lowers and releases an allowance ----------------------------------------
+
+
+def test_an_authorizer_sets_lowers_and_releases_an_allowance_and_the_relative_is_told(new_page, screen):
+    son = employee("张建国", "M", datetime.date(1982, 6, 15), balance_fen=100_000)
+    father = BindingFactory(authorizer=son, beneficiary=resident("张德明", "M", datetime.date(1954, 2, 3)))
+    user_for(son.person)
+    user_for(father.beneficiary.person)
+    allowance_page = reverse("allowance", args=[father.pk])
+    page = opened(new_page, screen, son.person.id_number)
+
+    seen(page, screen)
+    assert "—" in row(page, "张德明").inner_text()  # no allowance yet
+    page.click(f"main a[href='{allowance_page}']")
+    page.wait_for_url(f"**{allowance_page}")
+    chosen = seen(page, screen, "allowance-choose")
+    assert page.inner_text("main h2") == "给张德明（父母）"
+    assert page.inner_text("#available") == "¥1,000.00"
+    assert "无" in chosen
+    page.fill("#id_amount", "300")
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**/allowance/check/*/")
+
+    seen(page, screen, "allowance-check")
+    assert page.inner_text("main h1") == "核对共济额度"
+    assert page.inner_text("main h2") == "给张德明（父母）"
+    assert page.inner_text("#allowance-before") == "¥0.00"
+    assert page.inner_text("#allowance-after") == "¥300.00"
+    assert page.inner_text("#available-before") == "¥1,000.00"
+    assert page.inner_text("#available-after") == "¥700.00"
+    assert page.inner_text("#held-after") == "¥300.00"
+    assert not Allowance.objects.exists()  # the check page holds nothing
+    assert balance_fen(son) == 100_000
+
+    page.click("main button:has-text('确认共济额度')")
+    page.wait_for_url("**/allowance/done/*/")
+    done = seen(page, screen, "allowance-done")
+    assert page.inner_text("main h1") == "共济额度已设置"
+    assert page.inner_text("#allowance-amount") == "¥300.00"
+    assert "张德明" in done
+    assert balance_fen(son) == 70_000
+
+    page.click("main a:has-text('返回首页')")
+    page.wait_for_url("**/")
+    home = seen(page, screen, "allowance-home")
+    listed = row(page, "张德明").inner_text()
+    assert "¥300.00" in listed
+    assert "剩余¥300.00" in listed
+    assert "¥1,000.00" in home  # his balance in all, of which
+    assert "¥700.00" in home  # he can still spend this
+
+    page.click(f"main a[href='{allowance_page}']")
+    page.wait_for_url(f"**{allowance_page}")
+    seen(page, screen)
+    assert page.input_value("#id_amount") == "300.00"  # the amount now, to change
+    page.fill("#id_amount", "120")
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**/allowance/check/*/")
+    seen(page, screen, "allowance-lower-check")
+    assert page.inner_text("#allowance-before") == "¥300.00"
+    assert page.inner_text("#allowance-after") == "¥120.00"
+    assert page.inner_text("#available-before") == "¥700.00"
+    assert page.inner_text("#available-after") == "¥880.00"
+    assert balance_fen(son) == 70_000
+    page.click("main button:has-text('确认共济额度')")
+    page.wait_for_url("**/allowance/done/*/")
+    seen(page, screen)
+    assert page.inner_text("#allowance-amount") == "¥120.00"
+    assert balance_fen(son) == 88_000
+
+    page.click("main a:has-text('返回首页')")
+    page.wait_for_url("**/")
+    assert "剩余¥120.00" in row(page, "张德明").inner_text()
+    page.click(f"main a[href='{allowance_page}']")
+    page.wait_for_url(f"**{allowance_page}")
+    page.click("main a:has-text('解除共济额度')")
+    page.wait_for_url("**/allowance/release/")
+    seen(page, screen, "allowance-release")
+    assert page.inner_text("#released") == "¥120.00"
+    assert Allowance.objects.get().status == AllowanceStatus.ACTIVE  # only the button releases
+    page.click("main button:has-text('确认解除')")
+    page.wait_for_url("**/")
+
+    home = seen(page, screen, "allowance-released")
+    assert "张德明的共济额度已解除：120.00元已退回您的个人账户。" in home
+    assert "¥120.00" not in row(page, "张德明").inner_text()
+    assert Allowance.objects.get().status == AllowanceStatus.RELEASED
+    assert balance_fen(son) == 100_000
+    told = notices(page, screen, "allowance-authorizer-notices")
+    assert "您为您的父母张德明设置了300.00元的共济额度" in told
+    assert "您将您的父母张德明的共济额度从300.00元调整为120.00元。" in told
+    assert "您解除了您的父母张德明的共济额度：120.00元已退回您的个人账户。" in told
+
+    relative = opened(new_page, screen, father.beneficiary.person.id_number)
+    assert relative.inner_text("nav.main a[href='/notifications/'] .badge") == "3"  # set, lowered, released
+    assert "来自张建国的共济额度" not in seen(relative, screen)  # released: nothing left to use
+    told = notices(relative, screen, "allowance-relative-notices")
+    assert (
+        "您的子女张建国从其个人账户为您设置了300.00元的共济额度：您可在定点医院和药店用于支付医疗费用。"
+        in told
+    )
+    assert "您的子女张建国将您的共济额度从300.00元调整为120.00元。" in told
+    assert "您的子女张建国解除了您的共济额度，该额度不能再使用。" in told
+    assert "1,000.00" not in told  # his son's balance is not his to see
+
+
+# --- 7. the counter sets and releases an allowance for a walk-in authorizer -------------------------
+
+
+def allowance_row(page, name: str):
+    """The row of the person page's allowances that names the relative."""
+    rows = page.locator("#allowances tbody tr", has_text=name)
+    assert rows.count() == 1, f"{rows.count()} allowance rows mention {name}"
+    return rows.first
+
+
+def test_the_counter_sets_and_releases_an_allowance_for_a_walk_in_authorizer(new_page, screen):
+    daughter = employee("周丽", "F", datetime.date(1984, 12, 1), balance_fen=80_000)
+    mother = BindingFactory(
+        authorizer=daughter, beneficiary=resident("孙玉珍", "F", datetime.date(1958, 4, 3))
+    )
+    user_for(mother.beneficiary.person)
+    clerk = staff("clerk", "counter_staff")
+    page = opened(new_page, screen, "clerk")
+
+    page.fill("#id_counter_id", "DL-03")
+    page.click("main form:has(#id_counter_id) button[type=submit]")
+    page.wait_for_load_state()
+    page.fill("#id_id_number", daughter.person.id_number)
+    page.click("main form:has(#id_id_number) button[type=submit]")
+    page.wait_for_url("**/staff/person/")
+
+    seen(page, screen, "counter-allowance-person")
+    listed = allowance_row(page, "孙玉珍").inner_text()
+    assert "父母" in listed  # her mother, from her side
+    assert "无" in listed
+    assert page.inner_text("#available-balance") == "¥800.00"
+    allowance_row(page, "孙玉珍").locator("a:has-text('设置共济额度')").click()
+    page.wait_for_url("**/allowance/")
+    seen(page, screen, "counter-allowance-choose")
+    assert page.inner_text("main h2") == "给孙玉珍（父母）"
+    assert page.inner_text("#available") == "¥800.00"
+    page.fill("#id_amount", "200")
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**/allowance/check/*/")
+
+    check = seen(page, screen, "counter-allowance-check")
+    assert page.inner_text("main h1") == "核对共济额度"
+    assert "经办窗口: DL-03" in check
+    assert "周丽（申请人本人的个人账户）" in check
+    assert page.inner_text("#allowance-before") == "¥0.00"
+    assert page.inner_text("#allowance-after") == "¥200.00"
+    assert page.inner_text("#available-before") == "¥800.00"
+    assert page.inner_text("#available-after") == "¥600.00"
+    assert not Allowance.objects.exists()
+    page.click("main button:has-text('确认共济额度')")
+    page.wait_for_url("**/allowance/done/*/")
+
+    seen(page, screen, "counter-allowance-done")
+    assert page.inner_text("main h1") == "共济额度已设置"
+    assert page.inner_text("#allowance-after") == "¥200.00"
+    assert page.inner_text("#available-now") == "¥600.00"
+    assert balance_fen(daughter) == 60_000
+    record = AuditRecord.objects.get(action=AuditAction.ALLOWANCE_SET)
+    assert (record.operator, record.counter_id, record.person) == (clerk, "DL-03", daughter.person)
+
+    page.click("main a:has-text('返回 周丽')")
+    page.wait_for_url("**/staff/person/")
+    seen(page, screen)
+    listed = allowance_row(page, "孙玉珍").inner_text()
+    assert "¥200.00" in listed
+    assert "¥0.00" in listed  # nothing spent yet
+    assert page.inner_text("#available-balance") == "¥600.00"
+    allowance_row(page, "孙玉珍").locator("a:has-text('解除…')").click()
+    page.wait_for_url("**/allowance/release/")
+
+    seen(page, screen, "counter-allowance-release")
+    assert page.inner_text("#released") == "¥200.00"
+    assert page.inner_text("#available-before") == "¥600.00"
+    assert page.inner_text("#available-after") == "¥800.00"
+    assert balance_fen(daughter) == 60_000
+    page.click("main button:has-text('确认解除')")
+    page.wait_for_url("**/allowance/done/*/")
+
+    released = seen(page, screen, "counter-allowance-released")
+    assert page.inner_text("main h1") == "共济额度已解除"
+    assert "¥200.00 已退回 周丽 的个人账户。" in released
+    assert page.inner_text("#available-now") == "¥800.00"
+    assert balance_fen(daughter) == 80_000
+    assert AuditRecord.objects.get(action=AuditAction.ALLOWANCE_RELEASE).counter_id == "DL-03"
+    page.click("main a:has-text('返回 周丽')")
+    page.wait_for_url("**/staff/person/")
+    seen(page, screen)
+    assert "无" in allowance_row(page, "孙玉珍").inner_text()
+
+    relative = opened(new_page, screen, mother.beneficiary.person.id_number)
+    told = notices(relative, screen, "counter-allowance-relative-notices")
+    assert "您的子女周丽从其个人账户为您设置了200.00元的共济额度" in told
+    assert "您的子女周丽解除了您的共济额度，该额度不能再使用。" in told
+
+
+# --- 8. a relative pays at a pharmacy with his payment code ----------------------------------------
+
+
+def scanned(page) -> str:
+    """What a cashier's scanner reads from the QR code on the relative's screen."""
+    import zxingcpp
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(page.locator("#voucher-qr").screenshot()))
+    return " ".join(code.text for code in zxingcpp.read_barcodes(image))
+
+
+def next_code(page, shown: str) -> str:
+    """The code the page shows once it has replaced `shown`, without leaving the page (its QR code
+    drawn too)."""
+    page.wait_for_function(
+        """old => document.getElementById('voucher-digits').textContent.trim() !== old
+          && document.getElementById('voucher-qr').complete""",
+        arg=shown,
+    )
+    return page.inner_text("#voucher-digits")
+
+
+def test_a_relative_pays_at_a_pharmacy_with_his_code_and_both_sides_see_it(new_page, screen):
+    son = employee("张建国", "M", datetime.date(1982, 6, 15), balance_fen=100_000)
+    father = BindingFactory(authorizer=son, beneficiary=resident("张德明", "M", datetime.date(1954, 2, 3)))
+    user_for(son.person)
+    user_for(father.beneficiary.person)
+    allowance(father, 30_000)
+    terminal_user(institution("P21020200001", "康民大药房（中山店）"), "pharmacy")
+
+    # The father opens his payment code from his home page (the page's clock is the test's to move).
+    relative = opened(new_page, screen, father.beneficiary.person.id_number)
+    seen(relative, screen)
+    relative.clock.install()
+    relative.click("main a:has-text('出示医保码')")
+    relative.wait_for_url("**/voucher/")
+    shown = seen(relative, screen, "voucher")
+    assert relative.inner_text("main h1") == "医保码"
+    draws = relative.inner_text("#voucher-allowances")
+    assert "张建国" in draws
+    assert "子女" in draws  # his son, read from his side
+    assert "¥300.00" in draws
+    assert "有效期至" in shown
+    assert not relative.is_visible("#voucher-expired")  # fresh: no word of expiry yet
+    first = relative.inner_text("#voucher-digits")
+    assert re.fullmatch(r"\d{4}( \d{4}){4}", first)  # in groups of four, to read out
+    assert scanned(relative) == first.replace(" ", "")
+
+    # 55 s on, the page has fetched the next code by itself; the first one no longer works.
+    relative.clock.run_for("00:56")
+    second = next_code(relative, first)
+    assert relative.url.endswith("/voucher/")
+    assert Voucher.objects.filter(expires_at__gt=timezone.now()).count() == 1
+    # Offline, the code runs out and the page says so; 刷新 brings a new one once back online.
+    relative.route("**/voucher/refresh/", lambda route: route.abort())
+    relative.clock.run_for("01:01")
+    relative.wait_for_selector("#voucher-expired", state="visible")
+    # The failed fetch is told when the browser gives it up, in its own (real) time.
+    relative.wait_for_function(
+        "() => document.getElementById('voucher-status').textContent.includes('未能获取新码')"
+    )
+    relative.unroute("**/voucher/refresh/")
+    relative.click("#voucher-refresh button")
+    code = next_code(relative, second)
+    assert not relative.is_visible("#voucher-expired")
+    assert scanned(relative) == code.replace(" ", "")
+    assert "已显示新的医保码" in relative.inner_text("#voucher-status")
+
+    # The pharmacy's cashier signs in, lands on the cashier page and types the code as read out.
+    cashier = opened(new_page, screen, "pharmacy")
+    assert cashier.url.endswith("/cashier/")
+    seen(cashier, screen, "cashier")
+    assert cashier.inner_text("#institution-name") == "康民大药房（中山店）"
+    assert cashier.is_checked("#id_category_2")  # 药品, a pharmacy's usual
+    assert cashier.locator("input[name=category][value=wellness]").count() == 0
+    cashier.fill("#id_amount", "86.50")
+    cashier.fill("#id_voucher_code", code)
+    cashier.click("main form button:has-text('结算')")
+    cashier.wait_for_url("**/cashier/settlements/*/")
+
+    slip = seen(cashier, screen, "cashier-slip")
+    settlement = Settlement.objects.get()
+    for element, text in [
+        ("#slip-title", "康民大药房（中山店）"),
+        ("#slip-id", settlement.settlement_id),
+        ("#slip-patient", "张**"),
+        ("#slip-category", "药品"),
+        ("#slip-amount", "¥86.50"),
+        ("#slip-paid", "¥86.50"),
+        ("#slip-cash", "¥0.00"),
+    ]:
+        assert cashier.inner_text(element) == text, element
+    assert "张德明" not in slip
+    assert cashier.is_visible("button:has-text('打印结算单')")
+    cashier.emulate_media(media="print")
+    assert not cashier.is_visible("header.top")  # printed, the slip is its figures
+    assert not cashier.is_visible("button:has-text('打印结算单')")
+    cashier.emulate_media(media="screen")
+    cashier.click("main a:has-text('下一笔')")
+    cashier.wait_for_url("**/cashier/")
+    seen(cashier, screen)
+    today = row(cashier, settlement.settlement_id).inner_text()
+    assert "¥86.50" in today
+    assert "已支付" in today
+
+    # The father: his statement, and the notice.
+    relative.goto("/")
+    relative.click("main a:has-text('我的共济额度')")
+    relative.wait_for_url("**/allowances/")
+    seen(relative, screen, "my-allowances")
+    mine = relative.locator("#my-allowances tbody tr", has_text="张建国").inner_text()
+    assert "¥86.50" in mine  # spent
+    assert "¥213.50" in mine  # remaining
+    spent = relative.locator("#my-settlements tbody tr", has_text="康民大药房（中山店）").inner_text()
+    assert "药品" in spent
+    assert "¥86.50" in spent
+    told = notices(relative, screen, "voucher-relative-notices")
+    assert "康民大药房（中山店）" in told
+    assert "86.50" in told
+
+    # The son: where his allowance went (institution, category, amount), and his notice.
+    authorizer = opened(new_page, screen, son.person.id_number)
+    seen(authorizer, screen)
+    spending_page = reverse("allowance-spending", args=[father.pk])
+    authorizer.click(f"main a[href='{spending_page}']")
+    authorizer.wait_for_url(f"**{spending_page}")
+    seen(authorizer, screen, "allowance-spending")
+    assert authorizer.inner_text("#spent") == "¥86.50"
+    assert authorizer.inner_text("#remaining") == "¥213.50"
+    listed = row(authorizer, "康民大药房（中山店）").inner_text()
+    assert "药品" in listed
+    assert "¥86.50" in listed
+    told = notices(authorizer, screen, "voucher-authorizer-notices")
+    assert "康民大药房（中山店）" in told
+    assert "86.50" in told

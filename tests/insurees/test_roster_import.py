@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 
 from common.errors import ApplicationError
 from insurees.management.commands import import_insurees
-from insurees.models import Insuree, InsureeStatus, Person, PremiumRate, RegionPolicy, Scheme
+from insurees.models import Insuree, InsureeStatus, Person, PremiumKind, PremiumRate, RegionPolicy, Scheme
 from insurees.roster import (
     INSUREE_COLUMNS,
     PREMIUM_RATE_COLUMNS,
@@ -45,8 +45,10 @@ from mutual_aid.models import BindingStatus, EndReason
 from tests.factories import (
     DALIAN,
     NANJING,
+    SUZHOU,
     BindingFactory,
     EmployeeFactory,
+    LongTermCareRateFactory,
     PersonFactory,
     PremiumRateFactory,
     RegionPolicyFactory,
@@ -841,7 +843,7 @@ def test_a_premium_rate_file_keeps_its_good_rows_and_refuses_a_repeated_region_a
 
     stdout, stderr, _error = run_refused("import_premium_rates", path)
 
-    assert f"{path}:3: the same region and year as line 2" in stderr
+    assert f"{path}:3: the same region, year and kind as line 2" in stderr
     assert "3 rows: 2 created, 0 updated, 0 unchanged, 1 refused" in stdout
     assert dict(PremiumRate.objects.values_list("year", "amount_fen")) == {2026: 40_000, 2027: 43_000}
 
@@ -864,6 +866,70 @@ def test_a_premium_rate_dry_run_saves_nothing(db, tmp_path):
 
     assert "1 created" in stdout
     assert PremiumRate.objects.count() == 0
+
+
+def test_a_premium_rate_file_with_a_kind_column_sets_each_kind_apart(db, tmp_path):
+    """The optional kind column: an empty cell is the resident premium, as a file without the column."""
+    PremiumRateFactory(
+        region_code=SUZHOU,
+        year=2026,
+        amount_fen=44_000,
+        collection_start=datetime.date(2025, 9, 1),
+        collection_end=datetime.date(2026, 2, 28),
+    )
+    path = write_csv(
+        tmp_path,
+        f"{SUZHOU},2026,440,2025-09-01,2026-02-28,",
+        f"{SUZHOU},2026,100,2025-09-01,2026-02-28,long_term_care",
+        f"{SUZHOU},2027,460,2026-09-01,2027-02-28,resident_medical",
+        header=f"{RATE_HEADER},kind",
+    )
+
+    stdout, _stderr = run("import_premium_rates", path)
+
+    assert "3 rows: 2 created, 0 updated, 1 unchanged, 0 refused" in stdout
+    assert sorted(PremiumRate.objects.values_list("year", "kind", "amount_fen")) == [
+        (2026, PremiumKind.LONG_TERM_CARE, 10_000),
+        (2026, PremiumKind.RESIDENT_MEDICAL, 44_000),
+        (2027, PremiumKind.RESIDENT_MEDICAL, 46_000),
+    ]
+
+
+def test_a_premium_rate_file_without_a_kind_column_sets_resident_premiums_beside_long_term_care_ones(
+    db, tmp_path
+):
+    LongTermCareRateFactory(region_code=SUZHOU, year=2026, amount_fen=10_000)
+    path = write_csv(tmp_path, f"{SUZHOU},2026,440,2025-09-01,2026-02-28", header=RATE_HEADER)
+
+    stdout, _stderr = run("import_premium_rates", path)
+
+    assert "1 rows: 1 created" in stdout
+    assert dict(PremiumRate.objects.filter(year=2026).values_list("kind", "amount_fen")) == {
+        PremiumKind.LONG_TERM_CARE: 10_000,
+        PremiumKind.RESIDENT_MEDICAL: 44_000,
+    }
+
+
+def test_a_bad_kind_is_a_bad_row_with_its_line_number(db, tmp_path):
+    path = write_csv(
+        tmp_path,
+        f"{SUZHOU},2026,100,2025-09-01,2026-02-28,long_term_care",
+        f"{SUZHOU},2027,120,2026-09-01,2027-02-28,nursing",
+        f"{SUZHOU},2027,110,2026-09-01,2027-02-28,long_term_care",
+        f"{SUZHOU},2027,115,2026-09-01,2027-02-28,long_term_care",
+        header=f"{RATE_HEADER},kind",
+    )
+
+    stdout, stderr, error = run_refused("import_premium_rates", path)
+
+    assert f"{path}:3: kind: 'nursing' is not one of resident_medical, long_term_care" in stderr
+    assert f"{path}:5: the same region, year and kind as line 4" in stderr
+    assert "4 rows: 2 created, 0 updated, 0 unchanged, 2 refused" in stdout
+    assert error.returncode == 1
+    assert sorted(PremiumRate.objects.values_list("year", "kind", "amount_fen")) == [
+        (2026, PremiumKind.LONG_TERM_CARE, 10_000),
+        (2027, PremiumKind.LONG_TERM_CARE, 11_000),
+    ]
 
 
 # -- region policies ---------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ from django.utils import timezone, translation
 from common.errors import ApplicationError
 from insurees.models import Insuree
 from ledger.models import Account, AccountKind, Entry, Transaction
-from ledger.services import account_get_or_create, transaction_post
 from medical.models import Allowance, AllowanceChange, AllowanceStatus, ChangeKind, ReleaseReason
 from medical.selectors import account_figures_for, allowance_list_for_person
 from medical.services import allowance_release, allowance_set
@@ -174,11 +173,14 @@ def test_an_ended_binding_takes_no_allowance(family, actor_for, snapshot):
 
 
 def spend(allowance: Allowance, amount_fen: int) -> None:
-    """What a settlement will do (a later step): the hold pays an institution, and spent grows."""
-    institution = account_get_or_create(code="external:test-institution", kind=AccountKind.EXTERNAL)
-    hold = Account.objects.get(pk=allowance.hold_account_id)
-    transaction_post(legs=[(hold, -amount_fen), (institution, amount_fen)], memo="test settlement")
-    Allowance.objects.filter(pk=allowance.pk).update(spent_fen=amount_fen)
+    """A settlement of amount_fen from the allowance (its beneficiary's only one with money left) at a
+    hospital of the authorizer's region: the hold pays the institution, and spent grows."""
+    from tests.medical.settling import clinic_make, code_for
+
+    region_code = allowance.authorizer.region_code
+    clinic = clinic_make(f"SPEND{region_code}", region_code)
+    settlement = clinic.settle(code_for(allowance.beneficiary), amount_fen)
+    assert settlement.allowance_id == allowance.pk
 
 
 def test_an_allowance_below_what_is_spent_is_refused(family, actor_for, snapshot):

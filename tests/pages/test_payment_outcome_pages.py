@@ -29,7 +29,7 @@ HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
 
 @pytest.fixture
 def fast_recheck(monkeypatch):
-    monkeypatch.setattr("payments.services.premiums.OUTCOME_RECHECK_PAUSES", (0.05, 0.05))
+    monkeypatch.setattr("common.outcome.OUTCOME_RECHECK_PAUSES", (0.05, 0.05))
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from insurees.models import Insuree
+from insurees.models import Insuree, PremiumKind
 from ledger.models import Account, AccountKind
 from ledger.services import account_get_or_create
 from payments.models import Payment, PaymentChannel
@@ -18,6 +18,7 @@ def payments_create_for_family(
     year: int,
     actor: Actor,
     channel: PaymentChannel = PaymentChannel.AUTHORIZER,
+    kind: PremiumKind = PremiumKind.RESIDENT_MEDICAL,
 ) -> list[Payment]:
     return payments_create_for_relatives(
         authorizer=authorizer.person,
@@ -25,6 +26,7 @@ def payments_create_for_family(
         year=year,
         actor=actor,
         channel=channel,
+        kind=kind,
     )
 
 
@@ -35,23 +37,31 @@ def payment_create_for_relative(
     year: int,
     actor: Actor,
     channel: PaymentChannel = PaymentChannel.AUTHORIZER,
+    kind: PremiumKind = PremiumKind.RESIDENT_MEDICAL,
 ) -> Payment:
     [payment] = payments_create_for_family(
-        authorizer=authorizer, beneficiaries=[beneficiary], year=year, actor=actor, channel=channel
+        authorizer=authorizer, beneficiaries=[beneficiary], year=year, actor=actor, channel=channel, kind=kind
     )
     return payment
 
 
 def payment_create_self(
-    *, beneficiary: Insuree, year: int, actor: Actor, channel: PaymentChannel = PaymentChannel.SELF
+    *,
+    beneficiary: Insuree,
+    year: int,
+    actor: Actor,
+    channel: PaymentChannel = PaymentChannel.SELF,
+    kind: PremiumKind = PremiumKind.RESIDENT_MEDICAL,
 ) -> Payment:
-    return payment_create_for_self(beneficiary=beneficiary.person, year=year, actor=actor, channel=channel)
-
-
-def fund_account_ensure(*, region_code: str) -> Account:
-    """The region's resident premium fund account, as its first payment opens it."""
-    return account_get_or_create(
-        code=f"fund:resident_premium:{region_code}",
-        kind=AccountKind.FUND,
-        name=f"Resident premium fund {region_code}",
+    return payment_create_for_self(
+        beneficiary=beneficiary.person, year=year, actor=actor, channel=channel, kind=kind
     )
+
+
+def fund_account_ensure(*, region_code: str, kind: PremiumKind = PremiumKind.RESIDENT_MEDICAL) -> Account:
+    """The region's premium fund account of the kind, as its first payment opens it (pay.sql)."""
+    if kind == PremiumKind.LONG_TERM_CARE:
+        code, name = f"fund:ltc_premium:{region_code}", f"Long-term-care premium fund {region_code}"
+    else:
+        code, name = f"fund:resident_premium:{region_code}", f"Resident premium fund {region_code}"
+    return account_get_or_create(code=code, kind=AccountKind.FUND, name=name)

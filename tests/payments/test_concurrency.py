@@ -8,9 +8,17 @@ from concurrent.futures import ThreadPoolExecutor
 from django.db import connection
 
 from common.errors import ApplicationError
+from insurees.models import PremiumKind
+from ledger.models import Account
 from payments.models import Payment, PaymentStatus
 from payments.services import Actor
-from tests.factories import BindingFactory, EmployeeFactory, ResidentFactory, UserFactory
+from tests.factories import (
+    BindingFactory,
+    EmployeeFactory,
+    LongTermCareRateFactory,
+    ResidentFactory,
+    UserFactory,
+)
 from tests.payments.invariants import assert_money_invariants
 from tests.payments.paying import payment_create_for_relative, payment_create_self
 
@@ -115,4 +123,69 @@ def test_two_hundred_self_payments_of_a_hundred_relatives_sharing_twenty_account
     settled = Payment.objects.filter(status=PaymentStatus.SETTLED)
     assert settled.count() == len({o for o in outcomes if isinstance(o, int)})
     assert settled.values("beneficiary").distinct().count() == settled.count()
+    assert_money_invariants()
+
+
+def test_long_term_care_and_resident_self_payments_racing_make_exactly_one_of_each(
+    transactional_db, rate, year
+):
+    LongTermCareRateFactory(year=year, amount_fen=12_000)
+    parent = ResidentFactory()
+    for balance_fen in (100_000, 200_000, 150_000):
+        BindingFactory(authorizer=EmployeeFactory(balance_fen=balance_fen), beneficiary=parent)
+    user = UserFactory()
+    calls = [
+        (
+            lambda i=i, kind=kind: payment_create_self(
+                beneficiary=parent,
+                year=year,
+                actor=Actor(user=user, idempotency_key=f"{kind}-{i}"),
+                kind=kind,
+            )
+        )
+        for i in range(25)
+        for kind in (PremiumKind.LONG_TERM_CARE, PremiumKind.RESIDENT_MEDICAL)
+    ]
+    random.Random(2027).shuffle(calls)
+
+    outcomes = run_concurrently(calls)
+
+    assert Counter(o for o in outcomes if not isinstance(o, int)) == {"already_paid": 48}, outcomes
+    settled = Payment.objects.filter(status=PaymentStatus.SETTLED)
+    assert sorted(settled.values_list("kind", "amount_fen")) == [
+        (PremiumKind.LONG_TERM_CARE, 12_000),
+        (PremiumKind.RESIDENT_MEDICAL, 42_000),
+    ]
+    # The richest account stays the richest after either premium, so it pays both.
+    assert {p.authorizer.account.balance_fen for p in settled} == {200_000 - 54_000}
+    assert_money_invariants()
+
+
+def test_two_authorizers_paying_one_relatives_long_term_care_premium_at_once_pay_it_once(
+    transactional_db, rate, year
+):
+    LongTermCareRateFactory(year=year, amount_fen=12_000)
+    parent = ResidentFactory()
+    bindings = [BindingFactory(beneficiary=parent) for _ in range(2)]
+    calls = [
+        (
+            lambda i=i, binding=binding: payment_create_for_relative(
+                authorizer=binding.authorizer,
+                beneficiary=parent,
+                year=year,
+                actor=Actor(user=UserFactory(), idempotency_key=f"ltc-{i}"),
+                kind=PremiumKind.LONG_TERM_CARE,
+            )
+        )
+        for i in range(10)
+        for binding in bindings
+    ]
+
+    outcomes = run_concurrently(calls)
+
+    assert Counter(o for o in outcomes if not isinstance(o, int)) == {"already_paid": 19}, outcomes
+    [payment] = Payment.objects.all()
+    assert (payment.kind, payment.amount_fen) == (PremiumKind.LONG_TERM_CARE, 12_000)
+    balances = Account.objects.filter(pk__in=[b.authorizer.account_id for b in bindings])
+    assert sorted(balances.values_list("balance_fen", flat=True)) == [100_000 - 12_000, 100_000]
     assert_money_invariants()

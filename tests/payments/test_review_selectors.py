@@ -116,6 +116,7 @@ def test_the_review_rows_are_plain_tuples_in_the_columns_order(paid, year, famil
     assert row[0] == father.reference
     assert row[2:] == (
         year,
+        "resident_medical",
         DALIAN,
         "authorizer",
         "parent",

@@ -19,7 +19,7 @@ HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
 def test_the_counter_is_told_the_outcome_is_unknown_and_its_button_pays_once(
     transactional_db, client, clerk, world, year, monkeypatch
 ):
-    monkeypatch.setattr("payments.services.premiums.OUTCOME_RECHECK_PAUSES", (0.05, 0.05))
+    monkeypatch.setattr("common.outcome.OUTCOME_RECHECK_PAUSES", (0.05, 0.05))
     authorizer = world.authorizer
     serving(client, clerk, authorizer.person)
     chosen = {"payee": f"relative-{world.beneficiary_id}", "year": year, "idempotency_key": "counter-lost"}

@@ -156,6 +156,7 @@ def test_the_pages_csv_is_in_chinese_by_default_with_labels_yuan_and_masked_name
         "凭证编号",
         "时间",
         "参保年度",
+        "险种",
         "地区",
         "渠道",
         "关系",
@@ -167,6 +168,7 @@ def test_the_pages_csv_is_in_chinese_by_default_with_labels_yuan_and_masked_name
     father, refunded = paid
     by_reference = {row[0]: row for row in rows[1:]}
     assert by_reference[father.reference][3:] == [
+        "城乡居民基本医疗保险",
         "大连市",
         "授权人代缴",
         "父母",
@@ -175,7 +177,7 @@ def test_the_pages_csv_is_in_chinese_by_default_with_labels_yuan_and_masked_name
         mask_name(world.beneficiary.person.name),
         mask_name(world.authorizer.person.name),
     ]
-    assert by_reference[refunded.reference][6] == "已退费"
+    assert by_reference[refunded.reference][7] == "已退费"
     content = "\n".join(",".join(row) for row in rows)
     assert world.beneficiary.person.name not in content
     assert world.authorizer.person.name not in content
@@ -191,6 +193,7 @@ def test_the_pages_csv_is_in_english_with_the_english_language(client, auditor, 
         "Reference",
         "Time",
         "Coverage year",
+        "Kind",
         "Region",
         "Channel",
         "Relation",
@@ -200,8 +203,15 @@ def test_the_pages_csv_is_in_english_with_the_english_language(client, auditor, 
         "Paid from the account of",
     ]
     assert len(rows) == 2
-    assert rows[1][3:8] == ["Dalian", str(PaymentChannel.AUTHORIZER.label), "Parent", "Settled", "420.00"]
-    assert rows[1][8] == mask_name(world.beneficiary.person.name)
+    assert rows[1][3:9] == [
+        "Urban and rural resident basic medical insurance",
+        "Dalian",
+        str(PaymentChannel.AUTHORIZER.label),
+        "Parent",
+        "Settled",
+        "420.00",
+    ]
+    assert rows[1][9] == mask_name(world.beneficiary.person.name)
 
 
 def test_the_pages_csv_exports_what_the_page_filters(client, auditor, paid):

@@ -181,6 +181,7 @@ CSV_COLUMNS = [
     "reference",
     "created_at",
     "year",
+    "kind",
     "region_code",
     "channel",
     "relation",

@@ -59,6 +59,7 @@ USERS: dict[str, str | None] = {
     "counter": "counter",
     "supervisor": "supervisor",
     "auditor": "auditor",
+    "cashier": "pharmacy",  # the demo pharmacy's terminal login
 }
 WALK_IN = "320205196001250402"  # 王芳: a resident with no binding
 SUZHOU_AUTHORIZER = "320102198511200282"  # 陈静: her payment was refunded
@@ -143,6 +144,25 @@ def _allowance_refused(page, facts):
     return _submit(page)
 
 
+def _counter_allowance_refused(page, facts):
+    page.goto(f"/staff/person/bindings/{facts['counter_allowance_binding_id']}/allowance/")
+    page.fill("#id_amount", "999999.99")  # more than the applicant's available balance
+    return _submit(page)
+
+
+def _notify_refused(page, facts):
+    page.goto(f"/bindings/{facts['allowance_binding_id']}/allowance/")
+    page.fill("#id_notify_over", "-1")
+    return _submit(page, "form[action$='/allowance/notify/'] button[type=submit]")
+
+
+def _cashier_refused(page, facts):
+    page.goto("/cashier/")
+    page.fill("#id_amount", "12.345")
+    page.fill("#id_voucher_code", "1234")
+    return _submit(page)
+
+
 def _lookup_refused(page, facts):
     page.goto("/staff/")
     page.fill("#id_id_number", "21020219780512023X")
@@ -179,13 +199,19 @@ PAGES = [
     Page("records", "authorizer", "/records/"),
     Page("notices", "authorizer", "/notifications/"),
     Page("payment-detail", "authorizer", "/payments/{paid_id}/"),
+    Page("allowance-notify-refused", "authorizer", action=_notify_refused, status=400),
+    Page("allowance-spending", "authorizer", "/bindings/{spending_binding_id}/allowance/spending/"),
+    Page("voucher-none", "authorizer", "/voucher/"),  # no allowance of his own: why there is no code
     Page("403-staff-page", "authorizer", "/staff/review/", status=403),
+    Page("403-cashier", "authorizer", "/cashier/", status=403),
     Page("relative-home", "relative", "/"),
     Page("pay-self", "relative", "/pay/mine/"),
     Page("pay-self-check", "relative", "{pay_self_check_path}"),
     Page("relative-records", "relative", "/records/"),
     Page("relative-notices", "relative", "/notifications/"),
     Page("relative-bind", "relative", "/bindings/new/"),
+    Page("voucher", "relative", "/voucher/"),
+    Page("my-allowances", "relative", "/allowances/"),
     Page("counter-home", "counter", "/staff/"),
     Page("counter-lookup-refused", "counter", action=_lookup_refused, status=400),
     Page("counter-person", "counter", "/staff/person/"),
@@ -194,9 +220,29 @@ PAGES = [
     Page("403-review", "counter", "/staff/review/", status=403),
     Page("supervisor-person", "supervisor", "/staff/person/"),
     Page("refund", "supervisor", "/staff/payments/{paid_id}/refund/"),
+    Page(
+        "counter-allowance", "supervisor", "/staff/person/bindings/{counter_allowance_binding_id}/allowance/"
+    ),
+    Page("counter-allowance-refused", "supervisor", action=_counter_allowance_refused, status=400),
+    Page("counter-allowance-check", "supervisor", "{counter_allowance_check_path}"),
+    Page(
+        "counter-allowance-done",
+        "supervisor",
+        "/staff/person/bindings/{counter_allowance_binding_id}/allowance/done/{counter_allowance_key}/",
+    ),
+    Page(
+        "counter-allowance-release",
+        "supervisor",
+        "/staff/person/bindings/{counter_allowance_binding_id}/allowance/release/",
+    ),
     Page("review", "auditor", "/staff/review/"),
     Page("review-refused", "auditor", "/staff/review/?date_from=2026-13-01", status=400),
     Page("reconciliation", "auditor", "/staff/reconciliation/"),
+    Page("cashier", "cashier", "/cashier/"),
+    Page("cashier-refused", "cashier", action=_cashier_refused, status=400),
+    Page("cashier-slip", "cashier", "/cashier/settlements/{settlement_id}/"),
+    Page("cashier-reverse", "cashier", "/cashier/settlements/{settlement_id}/reverse/"),
+    Page("403-staff-for-cashier", "cashier", "/staff/", status=403),
 ]
 
 
@@ -247,7 +293,14 @@ def _setup_counter(page, facts):
 
 
 def _setup_supervisor(page, facts):
+    # 陈静 on screen: her person page lists her allowance for her father; the counter's allowance
+    # pages are hers (a supervisor may do what counter staff do).
     _counter_serves(page, SUZHOU_AUTHORIZER)
+    page.goto(f"/staff/person/bindings/{facts['counter_allowance_binding_id']}/allowance/")
+    page.fill("#id_amount", "300.00")
+    _submit(page)
+    facts["counter_allowance_check_path"] = _check_page(page)
+    page.goto("/staff/person/")
 
 
 SETUP: dict[str, Callable[[Any, dict[str, Any]], None]] = {
@@ -338,6 +391,10 @@ def prepare_data(env: dict[str, str]) -> dict[str, Any]:
         "counter_key": made["counter_key"],
         "allowance_binding_id": made["allowance_binding_id"],
         "allowance_key": made["allowance_key"],
+        "counter_allowance_binding_id": made["counter_allowance_binding_id"],
+        "counter_allowance_key": made["counter_allowance_key"],
+        "settlement_id": made["settlement_id"],
+        "spending_binding_id": made["spending_binding_id"],
     }
 
 

@@ -26,6 +26,7 @@ DROP FUNCTION IF EXISTS medical_bindings_ended();
 DROP FUNCTION IF EXISTS medical_allowance_set(integer, text, text, bigint, bigint, bigint, timestamptz);
 DROP FUNCTION IF EXISTS medical_allowance_release(integer, text, text, bigint, bigint, timestamptz);
 DROP FUNCTION IF EXISTS medical_allowances_release(bigint[], text, integer, text, timestamptz);
+DROP FUNCTION IF EXISTS medical_change_replayed(integer, text, text, text, bigint, bigint);
 DROP FUNCTION IF EXISTS medical_key_claim(integer, text, text);
 DROP FUNCTION IF EXISTS medical_refuse(text, text);
 DROP TYPE IF EXISTS medical_allowance_changed;
@@ -62,6 +63,35 @@ BEGIN
 END;
 $$;
 
+-- The allowance a change under (user, key) made before, or NULL for a key not used yet (or none given):
+-- the key is claimed first, so a twin waits for the first one's commit. The same key with another
+-- kind, binding or amount (p_amount_fen NULL: any) is a conflict.
+CREATE FUNCTION medical_change_replayed(
+    p_user_id integer, p_key text, p_lock_wait text, p_kind text, p_binding_id bigint, p_amount_fen bigint
+) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_done record;
+BEGIN
+    IF p_key = '' THEN
+        RETURN NULL;
+    END IF;
+    PERFORM medical_key_claim(p_user_id, p_key, p_lock_wait);
+    SELECT c.kind, c.allowance_id, c.amount_after_fen, a.binding_id INTO v_done
+    FROM medical_allowancechange c JOIN medical_allowance a ON a.id = c.allowance_id
+    -- The partial index's predicate, spelled out: a generic plan cannot prove it from p_key.
+    WHERE c.user_id = p_user_id AND c.idempotency_key = p_key AND c.idempotency_key <> '';
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    IF v_done.kind <> p_kind OR v_done.binding_id <> p_binding_id
+       OR (p_amount_fen IS NOT NULL AND v_done.amount_after_fen <> p_amount_fen) THEN
+        PERFORM medical_refuse('idempotency_conflict');
+    END IF;
+    RETURN v_done.allowance_id;
+END;
+$$;
+
 -- Sets the allowance of p_person_id's active binding p_binding_id to p_amount_fen: a new one, a raise or
 -- a lowering. Same key, binding and amount again: the first result; same key otherwise: a conflict.
 CREATE FUNCTION medical_allowance_set(
@@ -78,7 +108,7 @@ SET plan_cache_mode = force_generic_plan
 AS $$
 #variable_conflict use_column
 DECLARE
-    v_done record;
+    v_done_id bigint;
     v_binding record;
     v_allowance record;
     v_account record;
@@ -94,18 +124,9 @@ DECLARE
     v_notices bigint[] := '{}';
 BEGIN
     -- 1. The key: a retry replays the first result, whatever has changed since.
-    IF p_key <> '' THEN
-        PERFORM medical_key_claim(p_user_id, p_key, p_lock_wait);
-        SELECT c.kind, c.allowance_id, c.amount_after_fen, a.binding_id INTO v_done
-        FROM medical_allowancechange c JOIN medical_allowance a ON a.id = c.allowance_id
-        WHERE c.user_id = p_user_id AND c.idempotency_key = p_key;
-        IF FOUND THEN
-            IF v_done.kind <> 'set' OR v_done.binding_id <> p_binding_id OR v_done.amount_after_fen <> p_amount_fen
-            THEN
-                PERFORM medical_refuse('idempotency_conflict');
-            END IF;
-            RETURN ROW(true, v_done.allowance_id, '{}'::bigint[])::medical_allowance_changed;
-        END IF;
+    v_done_id := medical_change_replayed(p_user_id, p_key, p_lock_wait, 'set', p_binding_id, p_amount_fen);
+    IF v_done_id IS NOT NULL THEN
+        RETURN ROW(true, v_done_id, '{}'::bigint[])::medical_allowance_changed;
     END IF;
     -- A zero is no allowance (release it instead); the cap keeps a typo of many digits out.
     IF p_amount_fen IS NULL OR p_amount_fen <= 0 OR p_amount_fen > 1000000000 THEN
@@ -173,12 +194,17 @@ BEGIN
         );
     END IF;
     IF v_new THEN
+        -- A binding's new allowance keeps the notice threshold its authorizer set on the one before.
         INSERT INTO medical_allowance (
             id, binding_id, authorizer_id, beneficiary_id, hold_account_id, amount_fen, spent_fen, status,
-            created_at, released_at, release_reason
+            created_at, released_at, release_reason, notify_over_fen
         ) VALUES (
             v_allowance_id, p_binding_id, v_binding.authorizer_id, v_binding.beneficiary_id, v_hold_id,
-            p_amount_fen, 0, 'active', p_now, NULL, ''
+            p_amount_fen, 0, 'active', p_now, NULL, '',
+            coalesce((
+                SELECT earlier.notify_over_fen FROM medical_allowance earlier
+                WHERE earlier.binding_id = p_binding_id ORDER BY earlier.id DESC LIMIT 1
+            ), 0)
         );
     ELSIF v_delta <> 0 THEN
         UPDATE medical_allowance SET amount_fen = p_amount_fen WHERE id = v_allowance_id;
@@ -325,21 +351,13 @@ SET plan_cache_mode = force_generic_plan
 AS $$
 #variable_conflict use_column
 DECLARE
-    v_done record;
+    v_done_id bigint;
     v_binding record;
     v_result medical_allowance_changed;
 BEGIN
-    IF p_key <> '' THEN
-        PERFORM medical_key_claim(p_user_id, p_key, p_lock_wait);
-        SELECT c.kind, c.allowance_id, a.binding_id INTO v_done
-        FROM medical_allowancechange c JOIN medical_allowance a ON a.id = c.allowance_id
-        WHERE c.user_id = p_user_id AND c.idempotency_key = p_key;
-        IF FOUND THEN
-            IF v_done.kind <> 'release' OR v_done.binding_id <> p_binding_id THEN
-                PERFORM medical_refuse('idempotency_conflict');
-            END IF;
-            RETURN ROW(true, v_done.allowance_id, '{}'::bigint[])::medical_allowance_changed;
-        END IF;
+    v_done_id := medical_change_replayed(p_user_id, p_key, p_lock_wait, 'release', p_binding_id, NULL);
+    IF v_done_id IS NOT NULL THEN
+        RETURN ROW(true, v_done_id, '{}'::bigint[])::medical_allowance_changed;
     END IF;
     SELECT b.id, b.status, ai.person_id INTO v_binding
     FROM mutual_aid_binding b JOIN insurees_insuree ai ON ai.id = b.authorizer_id

@@ -7,15 +7,21 @@
 -- would read them, and written only through their own functions: the enrollments by insurees', the
 -- ledger by ledger_post, the notices by notices_post.
 --
+-- A premium is of one kind, p_kind: the resident medical premium (resident_medical) or, where a region
+-- sets a rate for it, the long-term-care premium (long_term_care). Each kind is its own premium, with
+-- the same rules: its own rate and collection period, its own enrollment (locked and marked by kind),
+-- once per beneficiary, year and kind, into its own fund.
+--
 -- A refusal is raised with SQLSTATE GJ001, the error code as message and its facts as detail; it rolls
 -- the whole payment back. Loaded whole by payments' migrations; it drops what it creates first, so
 -- loading it again after an edit replaces every object with the file's current text.
 
 DROP FUNCTION IF EXISTS payments_pay(
-    integer, text, text, bigint, text[], integer, text, integer, text, date, timestamptz, text[], text[]
+    integer, text, text, bigint, text[], integer, text, integer, text, date, timestamptz, text[], text[], text
 );
 DROP FUNCTION IF EXISTS payments_settle(
-    integer, text, text, text, bigint, bigint[], integer, text, integer, text, date, timestamptz, text[], text[]
+    integer, text, text, text, bigint, bigint[], integer, text, integer, text, date, timestamptz, text[], text[],
+    text
 );
 DROP FUNCTION IF EXISTS payments_refuse(text, text);
 DROP TYPE IF EXISTS payments_paid;
@@ -54,6 +60,7 @@ CREATE TYPE payments_paid AS (
 -- numbers he gives, or, with p_id_numbers NULL, pays his own premium from the richest bound account.
 -- The people are resolved as mutual_aid.selectors.authorizer_for and
 -- insurees.selectors.insuree_get_by_id_number resolve them, with the same refusals in the same order.
+-- p_kind is last, with a default, so that a caller naming no kind pays the resident premium.
 CREATE FUNCTION payments_pay(
     p_user_id integer,
     p_key text,
@@ -67,13 +74,15 @@ CREATE FUNCTION payments_pay(
     p_today date,
     p_now timestamptz,
     p_references text[],
-    p_codes text[]
+    p_codes text[],
+    p_kind text DEFAULT 'resident_medical'
 ) RETURNS SETOF payments_paid
 LANGUAGE plpgsql
 SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
     v_authorizer record;
+    v_kind_facts text;  -- the kind, in the fingerprint
     v_authorizer_id bigint;  -- NULL for a self-payment
     v_id bigint;
     v_ids bigint[] := '{}';
@@ -83,13 +92,20 @@ BEGIN
     IF p_year IS NULL OR p_year NOT BETWEEN 2000 AND 2100 THEN
         PERFORM payments_refuse('invalid_year');
     END IF;
+    IF p_kind IS NULL OR p_kind NOT IN ('resident_medical', 'long_term_care') THEN
+        PERFORM payments_refuse('invalid_kind');
+    END IF;
+    -- The same key for another kind is another request. The resident premium's fingerprint stays as
+    -- it was before kinds, so that a retry across the upgrade still replays its payment.
+    v_kind_facts := CASE WHEN p_kind = 'resident_medical' THEN '' ELSE '"kind": "' || p_kind || '", ' END;
     IF p_id_numbers IS NULL THEN
         SELECT i.id INTO v_id FROM insurees_insuree i WHERE i.person_id = p_person_id AND i.scheme = 'resident';
         IF NOT FOUND THEN
             PERFORM payments_refuse('not_insured');
         END IF;
         v_ids := ARRAY[v_id];
-        v_fingerprint := '{"beneficiary": ' || v_id || ', "op": "self", "year": ' || p_year || '}';
+        v_fingerprint := '{"beneficiary": ' || v_id || ', ' || v_kind_facts || '"op": "self", "year": ' || p_year
+            || '}';
     ELSE
         SELECT i.id, i.status INTO v_authorizer FROM insurees_insuree i
         WHERE i.person_id = p_person_id AND i.scheme = 'employee';
@@ -116,7 +132,7 @@ BEGIN
         END IF;
         v_fingerprint := '{"authorizer": ' || v_authorizer_id || ', "beneficiaries": ['
             || (SELECT string_agg(b::text, ', ' ORDER BY b) FROM unnest(v_ids) b)
-            || '], "op": "family", "year": ' || p_year || '}';
+            || '], ' || v_kind_facts || '"op": "family", "year": ' || p_year || '}';
     END IF;
     -- A retry returns the first result whatever has changed since: payments_settle replays the key.
     IF v_refusal IS NOT NULL AND NOT EXISTS (
@@ -127,14 +143,14 @@ BEGIN
     RETURN QUERY SELECT * FROM payments_settle(
         p_user_id, p_key, encode(sha256(convert_to(v_fingerprint, 'UTF8')), 'hex'), p_lock_wait,
         v_authorizer_id, v_ids, p_year, p_channel, p_operator_id, p_counter_id, p_today, p_now,
-        p_references[1:cardinality(v_ids)], p_codes[1:cardinality(v_ids)]
+        p_references[1:cardinality(v_ids)], p_codes[1:cardinality(v_ids)], p_kind
     );
 END;
 $$;
 
--- Pays the premiums of p_beneficiary_ids for p_year: from p_authorizer_id's personal account, or, when
--- p_authorizer_id is NULL (a self-payment, one beneficiary), from the richest bound account that
--- covers it, ties to the oldest binding. All or nothing.
+-- Pays the p_kind premiums of p_beneficiary_ids for p_year: from p_authorizer_id's personal account,
+-- or, when p_authorizer_id is NULL (a self-payment, one beneficiary), from the richest bound account
+-- that covers it, ties to the oldest binding. All or nothing.
 CREATE FUNCTION payments_settle(
     p_user_id integer,
     p_key text,
@@ -149,7 +165,8 @@ CREATE FUNCTION payments_settle(
     p_today date,
     p_now timestamptz,
     p_references text[],
-    p_codes text[]
+    p_codes text[],
+    p_kind text
 ) RETURNS SETOF payments_paid
 LANGUAGE plpgsql
 SET plan_cache_mode = force_generic_plan
@@ -170,6 +187,12 @@ DECLARE
     v_regions text[] := '{}';
     v_amounts integer[] := '{}';
     v_fund_codes text[];
+    -- Each kind's premiums go to a fund of their own, per region.
+    v_fund_prefix text :=
+        CASE WHEN p_kind = 'long_term_care' THEN 'fund:ltc_premium:' ELSE 'fund:resident_premium:' END;
+    v_fund_name text :=
+        CASE WHEN p_kind = 'long_term_care' THEN 'Long-term-care premium fund ' ELSE 'Resident premium fund ' END;
+    v_memo text := CASE WHEN p_kind = 'long_term_care' THEN 'long-term-care premium ' ELSE 'premium ' END;
     v_account_id bigint;
     v_candidates bigint[];
     v_locked_ids bigint[] := '{}';
@@ -214,7 +237,7 @@ BEGIN
     END IF;
 
     -- 2. First lock: the enrollments; the beneficiaries as they are now, judged in the order of the locks.
-    FOR v_beneficiary IN SELECT * FROM insurees_enrollments_lock(p_beneficiary_ids, p_year, p_now) LOOP
+    FOR v_beneficiary IN SELECT * FROM insurees_enrollments_lock(p_beneficiary_ids, p_year, p_kind, p_now) LOOP
         IF v_beneficiary.o_scheme <> 'resident' THEN
             PERFORM payments_refuse('beneficiary_not_resident');
         ELSIF v_beneficiary.o_status <> 'active' THEN
@@ -222,7 +245,8 @@ BEGIN
         END IF;
     END LOOP;
 
-    -- 3. Under those locks: the binding of each beneficiary and the premium due, in the caller's order.
+    -- 3. Under those locks: the binding of each beneficiary and the premium of the kind due, in the
+    -- caller's order.
     FOR i IN 1 .. v_count LOOP
         IF p_authorizer_id IS NOT NULL THEN
             SELECT b.id, b.relation INTO v_binding FROM mutual_aid_binding b
@@ -236,10 +260,10 @@ BEGIN
         END IF;
         SELECT r.amount_fen, r.collection_start, r.collection_end, i2.region_code INTO v_rate
         FROM insurees_insuree i2
-        LEFT JOIN insurees_premiumrate r ON r.region_code = i2.region_code AND r.year = p_year
+        LEFT JOIN insurees_premiumrate r ON r.region_code = i2.region_code AND r.year = p_year AND r.kind = p_kind
         WHERE i2.id = p_beneficiary_ids[i];
         IF v_rate.amount_fen IS NULL THEN
-            PERFORM payments_refuse('no_premium_rate');
+            PERFORM payments_refuse('no_premium_rate', p_kind);
         END IF;
         IF NOT p_today BETWEEN v_rate.collection_start AND v_rate.collection_end THEN
             PERFORM payments_refuse(
@@ -248,8 +272,9 @@ BEGIN
             );
         END IF;
         IF EXISTS (SELECT 1 FROM payments_payment p
-                   WHERE p.beneficiary_id = p_beneficiary_ids[i] AND p.year = p_year AND p.status = 'settled') THEN
-            PERFORM payments_refuse('already_paid');
+                   WHERE p.beneficiary_id = p_beneficiary_ids[i] AND p.year = p_year AND p.kind = p_kind
+                     AND p.status = 'settled') THEN
+            PERFORM payments_refuse('already_paid', p_kind);
         END IF;
         v_regions := v_regions || v_rate.region_code::text;
         v_amounts := v_amounts || v_rate.amount_fen;
@@ -258,9 +283,10 @@ BEGIN
 
     -- The regions' fund accounts, opened with a region's first payment. A twin's uncommitted opening of
     -- the same account is waited for; that twin is past its enrollment locks, so it never waits for ours.
-    v_fund_codes := ARRAY(SELECT DISTINCT 'fund:resident_premium:' || r FROM unnest(v_regions) AS r ORDER BY 1);
+    v_fund_codes := ARRAY(SELECT DISTINCT v_fund_prefix || r FROM unnest(v_regions) AS r ORDER BY 1);
     PERFORM ledger_accounts_ensure(
-        v_fund_codes, 'fund', ARRAY(SELECT 'Resident premium fund ' || substr(c, 23) FROM unnest(v_fund_codes) AS c),
+        v_fund_codes, 'fund',
+        ARRAY(SELECT v_fund_name || substr(c, length(v_fund_prefix) + 1) FROM unnest(v_fund_codes) AS c),
         p_now
     );
 
@@ -336,18 +362,18 @@ BEGIN
 
     -- 5. Settle each premium: a balanced ledger transaction, the payment, its outbox row, the notices.
     FOR i IN 1 .. v_count LOOP
-        v_fund_id := (v_funds ->> ('fund:resident_premium:' || v_regions[i]))::bigint;
+        v_fund_id := (v_funds ->> (v_fund_prefix || v_regions[i]))::bigint;
         v_balance := v_balance - v_amounts[i];
         v_txn := ledger_post(
-            'premium ' || p_year || ' ' || v_regions[i], p_references[i], NULL,
+            v_memo || p_year || ' ' || v_regions[i], p_references[i], NULL,
             ARRAY[v_account_id, v_fund_id], ARRAY[-v_amounts[i], v_amounts[i]]::bigint[], p_now
         );
         INSERT INTO payments_payment (
-            reference, year, amount_fen, beneficiary_id, authorizer_id, binding_id, region_code, relation,
+            reference, year, kind, amount_fen, beneficiary_id, authorizer_id, binding_id, region_code, relation,
             channel, status, ledger_transaction_id, operator_id, counter_id, verification_code, created_at,
             refund_reason, refund_note
         ) VALUES (
-            p_references[i], p_year, v_amounts[i], p_beneficiary_ids[i], p_authorizer_id, v_binding_ids[i],
+            p_references[i], p_year, p_kind, v_amounts[i], p_beneficiary_ids[i], p_authorizer_id, v_binding_ids[i],
             v_regions[i], v_relations[i], p_channel, 'settled', v_txn, p_operator_id, p_counter_id, p_codes[i],
             p_now, '', ''
         ) RETURNING id INTO v_payment;
@@ -359,7 +385,7 @@ BEGIN
         FROM insurees_insuree b JOIN insurees_person bp ON bp.id = b.person_id WHERE b.id = p_beneficiary_ids[i];
         v_facts := jsonb_build_object(
             'payment_id', v_payment, 'year', p_year, 'amount_fen', v_amounts[i], 'relation', v_relations[i],
-            'channel', p_channel
+            'channel', p_channel, 'kind', p_kind
         );
         v_notification := notices_post(
             v_person_id, 'debit',

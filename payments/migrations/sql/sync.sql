@@ -1,6 +1,7 @@
 -- The enrollment sync: marks the enrollments of settled payments paid and closes their outbox rows;
 -- safe to run any number of times (a refunded payment marks nothing). payments.services.sync is its
--- Python door. Loaded whole by payments' migrations; it drops what it creates first.
+-- Python door. Each payment marks the enrollment of its own year and premium kind. Loaded whole by
+-- payments' migrations; it drops what it creates first.
 
 DROP FUNCTION IF EXISTS payments_sync_enrollments(bigint[], integer, timestamptz);
 
@@ -18,6 +19,7 @@ DECLARE
     v_ids bigint[];
     v_beneficiaries bigint[];
     v_years integer[];
+    v_kinds text[];
     v_settled bigint[];
     v_changed bigint[];
 BEGIN
@@ -39,18 +41,19 @@ BEGIN
         RETURN;
     END IF;
 
-    SELECT array_agg(p.beneficiary_id), array_agg(p.year::integer) INTO v_beneficiaries, v_years
+    SELECT array_agg(p.beneficiary_id), array_agg(p.year::integer), array_agg(p.kind::text)
+    INTO v_beneficiaries, v_years, v_kinds
     FROM payments_payment p WHERE p.id = ANY (v_ids);
-    PERFORM insurees_enrollments_lock_pairs(v_beneficiaries, v_years, p_now);
+    PERFORM insurees_enrollments_lock_pairs(v_beneficiaries, v_years, v_kinds, p_now);
     PERFORM 1 FROM payments_payment p WHERE p.id = ANY (v_ids) ORDER BY p.id FOR UPDATE;
 
     -- Read under the payments' locks: a refund that came first has made its payment mark nothing.
     SELECT array_agg(p.beneficiary_id ORDER BY p.id), array_agg(p.year::integer ORDER BY p.id),
-           array_agg(p.id ORDER BY p.id)
-    INTO v_beneficiaries, v_years, v_settled
+           array_agg(p.kind::text ORDER BY p.id), array_agg(p.id ORDER BY p.id)
+    INTO v_beneficiaries, v_years, v_kinds, v_settled
     FROM payments_payment p WHERE p.id = ANY (v_ids) AND p.status = 'settled';
     SELECT array_agg(marked) INTO v_changed
-    FROM insurees_enrollments_mark_paid(v_beneficiaries, v_years, v_settled, p_now) AS marked;
+    FROM insurees_enrollments_mark_paid(v_beneficiaries, v_years, v_kinds, v_settled, p_now) AS marked;
     UPDATE payments_payment p SET enrollment_synced_at = p_now
     WHERE p.id = ANY (v_ids) AND p.enrollment_synced_at IS NULL;
     UPDATE payments_outboxmessage o SET dispatched_at = p_now WHERE o.id = ANY (v_rows);

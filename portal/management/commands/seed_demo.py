@@ -1,6 +1,7 @@
 """A small, realistic world to try the portal with; running it again changes nothing."""
 
 import datetime
+import io
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -10,9 +11,10 @@ from accounts.selectors import user_get_by_username
 from accounts.services import staff_user_create, superuser_create, user_register
 from common.id_numbers import make_id_number
 from common.money import format_yuan
-from insurees.models import RegionScope, Scheme
+from insurees.models import PremiumKind, RegionScope, Scheme
 from insurees.selectors import insuree_get, person_get_by_id_number
 from insurees.services import insuree_register, person_create, premium_rate_set, region_policy_set
+from medical.services import Actor, allowance_set, institution_terminal_create, institutions_file_import
 from mutual_aid.models import Channel
 from mutual_aid.pledges import STANDARD_PLEDGE_EN, STANDARD_PLEDGE_ZH
 from mutual_aid.selectors import binding_active_between, pledge_current
@@ -46,31 +48,51 @@ BINDINGS = [
 
 # (region, premium in yuan for this year, for next year)
 RATES = [("210200", 400, 420), ("320100", 420, 440), ("320200", 410, 430), ("320500", 440, 460)]
+# The long-term-care premium, where a region sets one (Suzhou, a national pilot of 长护险), with the
+# resident premium's collection periods: (region, in yuan for this year, for next year).
+LONG_TERM_CARE_RATES = [("320500", 100, 120)]
+
+# Designated institutions of Dalian (the fund's register, as import_institutions reads it): a pharmacy
+# with a cashier's login of its own, and a hospital.
+INSTITUTIONS = """code,name,kind,region_code,status
+P21020200001,康民大药房（中山店）,pharmacy,210200,active
+H21020200001,大连滨海社区医院,hospital,210200,active
+"""
+PHARMACY = ("P21020200001", "pharmacy")  # (institution code, terminal username)
+# (authorizer, beneficiary, allowance in yuan): 张伟 sets money aside for his father's medical costs.
+ALLOWANCES = [("zhang_wei", "zhang_jianguo", 500)]
 
 
 class Command(BaseCommand):
-    help = "Seeds demo data: people, balances, premiums, bindings and staff logins."
+    help = (
+        "Seeds demo data: people, balances, premiums, bindings, designated institutions, an allowance, and "
+        "staff and cashier logins."
+    )
 
     @transaction.atomic
     def handle(self, *args, **options):
         this_year = timezone.localdate().year
         region_policy_set(region_code="210200", scope=RegionScope.CITY, exclusive_family=False)
         region_policy_set(region_code="320000", scope=RegionScope.PROVINCE, exclusive_family=True)
-        for region, this_amount, next_amount in RATES:
-            premium_rate_set(
-                region_code=region,
-                year=this_year,
-                amount_fen=this_amount * 100,
-                collection_start=datetime.date(this_year - 1, 9, 1),
-                collection_end=datetime.date(this_year, 6, 30),
-            )
-            premium_rate_set(
-                region_code=region,
-                year=this_year + 1,
-                amount_fen=next_amount * 100,
-                collection_start=datetime.date(this_year, 9, 1),
-                collection_end=datetime.date(this_year + 1, 2, 28),
-            )
+        kinds = [(PremiumKind.RESIDENT_MEDICAL, RATES), (PremiumKind.LONG_TERM_CARE, LONG_TERM_CARE_RATES)]
+        for kind, rates in kinds:
+            for region, this_amount, next_amount in rates:
+                premium_rate_set(
+                    region_code=region,
+                    year=this_year,
+                    kind=kind,
+                    amount_fen=this_amount * 100,
+                    collection_start=datetime.date(this_year - 1, 9, 1),
+                    collection_end=datetime.date(this_year, 6, 30),
+                )
+                premium_rate_set(
+                    region_code=region,
+                    year=this_year + 1,
+                    kind=kind,
+                    amount_fen=next_amount * 100,
+                    collection_start=datetime.date(this_year, 9, 1),
+                    collection_end=datetime.date(this_year + 1, 2, 28),
+                )
         # The pledge in force: the standard one a fresh install publishes, or whatever came after it.
         pledge = pledge_current() or pledge_publish(text_zh=STANDARD_PLEDGE_ZH, text_en=STANDARD_PLEDGE_EN)
 
@@ -105,6 +127,25 @@ class Command(BaseCommand):
                     signer=authorizer.person,
                 )
 
+        # Medical costs: the institutions, the pharmacy's cashier login, the allowances (each set under a
+        # key of its binding, so that running the command again replays it instead of setting it twice).
+        institutions_file_import(file=io.StringIO(INSTITUTIONS))
+        institution_terminal_create(
+            institution_code=PHARMACY[0], username=PHARMACY[1], password=DEMO_PASSWORD
+        )
+        for authorizer_key, beneficiary_key, amount in ALLOWANCES:
+            authorizer, beneficiary = insurees[authorizer_key], insurees[beneficiary_key]
+            binding = binding_active_between(authorizer=authorizer, beneficiary=beneficiary)
+            if binding is None:
+                continue  # ended in the demo since: nothing to set it on
+            authorizer.person.refresh_from_db(fields=["user"])
+            allowance_set(
+                authorizer=authorizer.person,
+                binding_id=binding.pk,
+                amount_fen=amount * 100,
+                actor=Actor(user=authorizer.person.user, idempotency_key=f"seed-demo-allowance-{binding.pk}"),
+            )
+
         for username, role in [
             ("counter", "counter_staff"),
             ("supervisor", "counter_supervisor"),
@@ -121,3 +162,4 @@ class Command(BaseCommand):
         self.stdout.write(
             "  staff: counter (counter_staff), supervisor (counter_supervisor), auditor, admin (/admin/)"
         )
+        self.stdout.write(f"  cashier of 康民大药房 (a designated pharmacy): {PHARMACY[1]}")

@@ -42,8 +42,11 @@ class Allowance(models.Model):
     )
     hold_account = models.OneToOneField("ledger.Account", on_delete=models.PROTECT, related_name="+")
     amount_fen = models.BigIntegerField(_("amount (fen)"))
-    # What settlements have spent of it (none yet: settlements come with institutions).
+    # What settlements have spent of it, net of their reversals and refunds.
     spent_fen = models.BigIntegerField(_("spent (fen)"), default=0)
+    # Both sides hear of each settlement paying more than this from it (0: of every one). A database
+    # default, for the rows the SQL functions insert.
+    notify_over_fen = models.BigIntegerField(_("notify over (fen)"), default=0, db_default=0)
     status = models.CharField(
         _("status"), max_length=16, choices=AllowanceStatus.choices, default=AllowanceStatus.ACTIVE
     )
@@ -63,6 +66,9 @@ class Allowance(models.Model):
             ),
             models.CheckConstraint(condition=Q(amount_fen__gte=0), name="allowance_amount_fen_non_negative"),
             models.CheckConstraint(condition=Q(spent_fen__gte=0), name="allowance_spent_fen_non_negative"),
+            models.CheckConstraint(
+                condition=Q(notify_over_fen__gte=0), name="allowance_notify_over_fen_non_negative"
+            ),
             models.CheckConstraint(
                 condition=Q(spent_fen__lte=F("amount_fen")), name="allowance_spent_within_amount"
             ),

@@ -1,0 +1,147 @@
+"""Settling a bill at a designated institution from an allowance, reversing it the same day, refunding
+part of it later: each one call of medical/migrations/sql/settlements.sql, asked again under the same
+key (and the institution's own id) when the connection is lost mid-call. The notices the SQL wrote
+with a movement (to both sides of the allowance) go out once it has committed."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import partial
+
+from django.contrib.auth.models import User
+from django.utils import timezone
+
+from common.outcome import ask_until_known
+from medical import errors
+from medical.models import Institution, Settlement, SettlementRefund
+from medical.services.calls import LOCK_WAIT, Refusals, function_call
+from medical.services.vouchers import voucher_code_sha256, voucher_code_well_formed
+from notices.services import notices_deliver_after_commit
+
+OWN_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+REFUSALS: Refusals = {
+    "invalid_input": lambda detail: errors.invalid_settlement_amount(),
+    "invalid_category": lambda detail: errors.invalid_category(),
+    "category_not_covered": lambda detail: errors.category_not_covered(),
+    "idempotency_conflict": lambda detail: errors.idempotency_conflict(),
+    "institution_not_active": lambda detail: errors.institution_not_active(),
+    "voucher_invalid": lambda detail: errors.voucher_invalid(),
+    "no_allowance": lambda detail: errors.no_allowance(),
+    "region_mismatch": lambda detail: errors.region_mismatch(),
+    "insufficient_allowance": lambda detail: errors.insufficient_allowance(int(detail)),
+    "settlement_not_found": lambda detail: errors.settlement_not_found(),
+    "reversal_not_allowed": errors.reversal_not_allowed,
+    "refund_exceeds_settlement": lambda detail: errors.refund_exceeds_settlement(int(detail)),
+}
+
+
+@dataclass(frozen=True)
+class Terminal:
+    """Who settles: an institution's terminal account, owner of the idempotency key."""
+
+    user: User
+    institution: Institution
+    idempotency_key: str = ""
+
+
+def settlement_create(
+    *,
+    terminal: Terminal,
+    voucher_code: str,
+    settlement_id: str,
+    amount_fen: int,
+    category: str,
+    allow_partial: bool = False,
+) -> Settlement:
+    """Pays the bill's amount from the beneficiary's allowance with the most left, all of it or (with
+    allow_partial) what the allowance has, the rest as cash due. The code is used by this request,
+    whatever its answer."""
+    _own_id_checked(settlement_id, field="settlement_id")
+    if not voucher_code_well_formed(voucher_code):
+        raise errors.voucher_invalid()  # a forged code: nothing to look up
+    if not isinstance(category, str):
+        raise errors.invalid_category()
+    _amount_checked(amount_fen)
+    params = [
+        voucher_code_sha256(voucher_code),
+        settlement_id,
+        amount_fen,
+        category,
+        bool(allow_partial),
+    ]
+    settlement_pk = _asked(
+        "SELECT * FROM medical_settle(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", params, terminal=terminal
+    )
+    return settlement_get(pk=settlement_pk)
+
+
+def settlement_reverse(*, terminal: Terminal, settlement_id: str) -> Settlement:
+    """Reverses (冲正) a settlement of the terminal's institution made today, whole: the money goes back
+    into the allowance, or to the authorizer's personal account if the allowance has been released."""
+    _own_id_checked(settlement_id, field="settlement_id")
+    settlement_pk = _asked(
+        "SELECT * FROM medical_settlement_reverse(%s, %s, %s, %s, %s, %s, %s)",
+        [settlement_id],
+        terminal=terminal,
+    )
+    return settlement_get(pk=settlement_pk)
+
+
+def settlement_refund(
+    *, terminal: Terminal, settlement_id: str, refund_id: str, amount_fen: int
+) -> SettlementRefund:
+    """Refunds part of a settlement (returned items), at most what is left of what the allowance paid."""
+    _own_id_checked(settlement_id, field="settlement_id")
+    _own_id_checked(refund_id, field="refund_id")
+    _amount_checked(amount_fen)
+    refund_pk = _asked(
+        "SELECT * FROM medical_settlement_refund(%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        [settlement_id, refund_id, amount_fen],
+        terminal=terminal,
+    )
+    return SettlementRefund.objects.select_related("settlement").get(pk=refund_pk)
+
+
+def settlement_get(*, pk: int) -> Settlement:
+    return Settlement.objects.select_related("beneficiary__person", "institution").get(pk=pk)
+
+
+def _own_id_checked(value: object, *, field: str) -> None:
+    if not isinstance(value, str) or not OWN_ID.fullmatch(value):
+        raise errors.invalid_own_id(field)
+
+
+def _amount_checked(amount_fen: object) -> None:
+    # Its range is judged by the SQL (one rule, one place); here only that it is a whole number of fen.
+    if not isinstance(amount_fen, int) or isinstance(amount_fen, bool):
+        raise errors.invalid_settlement_amount()
+
+
+def _asked(sql: str, args: list, *, terminal: Terminal) -> int:
+    return ask_until_known(
+        partial(_ask_once, sql, args, terminal=terminal),
+        what="settlement",
+        unknown=errors.settlement_outcome_unknown,
+    )
+
+
+def _ask_once(sql: str, args: list, *, terminal: Terminal) -> int:
+    now = timezone.now()
+    params = [
+        terminal.user.pk,
+        terminal.idempotency_key,
+        LOCK_WAIT,
+        terminal.institution.pk,
+        *args,
+        timezone.localdate(now),
+        now,
+    ]
+    _replayed, pk, refusal, detail, notice_ids = function_call(sql, params, refusals=REFUSALS)
+    if notice_ids:
+        notices_deliver_after_commit(notice_ids=notice_ids)
+    if refusal:
+        # Refused after the code was used: the use is committed, the refusal is the answer.
+        raise REFUSALS[refusal](detail or "")
+    return pk
