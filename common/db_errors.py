@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from django.db import InterfaceError, OperationalError
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
+
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
+
+if TYPE_CHECKING:
+    from common.faults import FaultLog
+
+T = TypeVar("T")
 
 # SQLSTATE classes and codes a client may simply retry: connection failures (08), the server shutting
 # down or starting (57P01-57P03), and a transaction chosen to lose a deadlock or a serialization
@@ -37,3 +45,22 @@ def outcome_is_unknown(exc: BaseException) -> bool:
     deadlock's or a conflict's loser was rolled back, and the server said so."""
     sqlstate = getattr(exc.__cause__, "sqlstate", None)
     return is_transient_database_error(exc) and sqlstate not in _ROLLED_BACK_CODES
+
+
+def unless_database_away(call: Callable[[], T], *, fault: FaultLog) -> T | None:
+    """One round of a loop that runs again and again (a relay): `call()`, or None while the database is
+    away (a restart, an outage), which is no error, only logged by `fault` as it starts and as it ends.
+    The broken connection is closed, so that the next round opens a new one."""
+    try:
+        result = call()
+    except DatabaseError as exc:
+        if not is_transient_database_error(exc):
+            raise  # a missing table or bad SQL: waiting would not mend it
+        fault.failed(exc)
+        try:
+            connection.close()
+        except DatabaseError:
+            pass  # closing a connection the server already dropped may fail too; it is gone either way
+        return None
+    fault.recovered()
+    return result

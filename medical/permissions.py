@@ -1,12 +1,17 @@
 """Who acts for an institution: a login of group `institution` with its terminal record, read with
-the institution in one query and kept on the user for the rest of the request."""
+the institution in one statement and kept on the user for the rest of the request."""
 
 from __future__ import annotations
 
+from functools import cache
+
+from django.contrib.auth.models import Group, User
+from django.db import connection
 from rest_framework.permissions import BasePermission
 
 from common.permissions import INSTITUTION
-from medical.models import InstitutionTerminal
+from common.rows import columns, instances
+from medical.models import Institution, InstitutionTerminal
 
 _CACHE = "_medical_terminal"
 
@@ -16,12 +21,33 @@ def terminal_of(user) -> InstitutionTerminal | None:
     if not user.is_authenticated:
         return None
     if _CACHE not in user.__dict__:
-        user.__dict__[_CACHE] = (
-            InstitutionTerminal.objects.select_related("institution")
-            .filter(user_id=user.pk, user__groups__name=INSTITUTION)
-            .first()
-        )
+        user.__dict__[_CACHE] = _terminal_of_user(user.pk)
     return user.__dict__[_CACHE]
+
+
+def _terminal_of_user(user_id: int) -> InstitutionTerminal | None:
+    # Every institution request asks this first: a statement written once rather than compiled anew.
+    with connection.cursor() as cursor:
+        cursor.execute(_terminal_sql(), [user_id, INSTITUTION])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    terminal, institution = instances(row, [InstitutionTerminal, Institution])
+    if terminal is None:  # never: the terminal is the row's first model, found
+        return None
+    InstitutionTerminal._meta.get_field("institution").set_cached_value(terminal, institution)
+    return terminal  # type: ignore[return-value]  # instances() gives Model
+
+
+@cache
+def _terminal_sql() -> str:
+    terminals, institutions = InstitutionTerminal._meta.db_table, Institution._meta.db_table
+    return (
+        f"SELECT {columns(InstitutionTerminal, 't')}, {columns(Institution, 'i')} "  # noqa: S608 - names from the models
+        f"FROM {terminals} t JOIN {institutions} i ON i.id = t.institution_id "
+        f"WHERE t.user_id = %s AND EXISTS (SELECT 1 FROM {User.groups.through._meta.db_table} ug "
+        f"JOIN {Group._meta.db_table} g ON g.id = ug.group_id WHERE ug.user_id = t.user_id AND g.name = %s)"
+    )
 
 
 class IsInstitutionTerminal(BasePermission):

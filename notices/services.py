@@ -1,5 +1,6 @@
-"""Notices: written with the change they tell of, in its transaction; delivered outside the portal
-after the commit, from the row, so a broker or mail server that is down loses none."""
+"""Notices: written with the change they tell of, in its transaction; delivered outside the portal by
+the relay from the rows, so no commit waits on a broker or a mail server, and one that is down loses
+none."""
 
 from __future__ import annotations
 
@@ -7,36 +8,26 @@ import datetime
 import json
 import logging
 from collections.abc import Collection, Mapping, Sequence
-from contextlib import suppress
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import DateTimeField, ExpressionWrapper, F, Value
 from django.utils import timezone
-from kombu.exceptions import OperationalError
 
+from common.db_errors import unless_database_away
 from common.faults import FaultLog
 from notices.models import Notice, NoticeKind, NoticeLink
 from notices.senders import notice_senders
-from notices.tasks import notices_deliver_task
 
 logger = logging.getLogger(__name__)
 
-# Notices handed to one delivery task (a roster import may end thousands of bindings at once).
+# Notices sent in one transaction of the relay's round (their rows locked meanwhile).
 DELIVERY_BATCH = 200
-# The sweep reads its queue in pages of this size.
-REDELIVER_BATCH = 500
-# After a failed publish, the next ones are skipped for a while: a broker that is down would make every
-# commit wait for its connection timeout, and the sweep delivers anyway.
-BROKER_DOWN_FLAG = "notices:broker-down"
-BROKER_DOWN_SECONDS = 30
-# Logged when the broker goes away and when a publish gets through again; the sweep delivers meanwhile.
-notices_broker = FaultLog("notices: broker", logger)
+# The relay runs every few seconds: an outage is logged as it starts and as it ends, not every round.
+relay_database = FaultLog("notices relay: database", logger)
 
 
 @dataclass(frozen=True)
@@ -79,7 +70,7 @@ def notice_send(
 
 def notices_send(*, drafts: Sequence[NoticeDraft]) -> list[int]:
     """Writes the notices in one statement (notices/migrations/sql/notices.sql), skipping those whose
-    dedup_key the person has had already; the ids written. Delivered after the commit."""
+    dedup_key the person has had already; the ids written. The relay delivers them after the commit."""
     if not drafts:
         return []
     params: list[Any] = [
@@ -98,93 +89,75 @@ def notices_send(*, drafts: Sequence[NoticeDraft]) -> list[int]:
             params,
         )
         ids = [row[0] for row in cursor.fetchall()]
-    notices_deliver_after_commit(notice_ids=ids)
     return ids
 
 
-def notices_deliver_after_commit(*, notice_ids: Sequence[int]) -> None:
-    """Hands the notices to a delivery task once the caller's transaction commits (at once outside
-    one); a rolled-back change delivers nothing."""
-    for start in range(0, len(notice_ids), DELIVERY_BATCH):
-        batch = list(notice_ids[start : start + DELIVERY_BATCH])
-        transaction.on_commit(partial(_publish, notice_ids=batch), robust=True)
+def notices_deliver_pending(*, batch: int = DELIVERY_BATCH) -> int:
+    """The relay's round: delivers every notice that is due through every sender, a batch per
+    transaction; how many it delivered.
 
-
-def _publish(*, notice_ids: list[int]) -> None:
-    try:
-        if cache.get(BROKER_DOWN_FLAG):
-            return
-    except Exception:
-        # The cache is Redis, as the broker is: with Redis away this process's own memory of the
-        # failure keeps each commit from waiting on the broker (and from logging).
-        if notices_broker.failed_within(BROKER_DOWN_SECONDS):
-            return
-    try:
-        notices_deliver_task.apply_async(kwargs={"notice_ids": notice_ids}, retry=False)
-    except OperationalError as exc:
-        with suppress(Exception):
-            cache.set(BROKER_DOWN_FLAG, 1, BROKER_DOWN_SECONDS)
-        notices_broker.failed(exc)
-        return
-    except Exception:
-        # In-process (eager) delivery that failed: the sweep takes the notices again.
-        logger.exception("notices: delivery after commit failed; the sweep will deliver them")
-        return
-    notices_broker.recovered()
-
-
-def notices_deliver(*, notice_ids: Collection[int]) -> int:
-    """Delivers each of these notices not delivered yet through every sender; how many it delivered.
-
-    Each notice is locked while it is sent, so the after-commit task and the sweep never both send
-    it. A sender's failure is logged, counted on the notice (the sweep tries again, a bounded number
-    of times) and never touches the change the notice tells of.
+    A notice is due once written, and after a failed try again NOTICE_RETRY_SECONDS times its tries
+    after it was written, up to NOTICE_DELIVERY_MAX_ATTEMPTS tries. The batch's rows are locked while
+    they are sent and skipped by a round running beside this one, so no notice is sent twice. A
+    sender's failure is logged, counted on the notice and never touches the change it tells of.
     """
-    delivered = 0
-    for notice_id in sorted(notice_ids):
-        with transaction.atomic():
-            notice = (
-                Notice.objects.select_for_update(of=("self",), skip_locked=True)
-                .select_related("person")
-                .filter(pk=notice_id, delivered_at__isnull=True)
-                .first()
-            )
-            if notice is None:
-                continue
-            failed = False
-            for sender in notice_senders():
-                try:
-                    sender.send(notice=notice)
-                except Exception:
-                    failed = True
-                    logger.exception(
-                        "notice %s: %s failed (attempt %s)",
-                        notice.pk,
-                        type(sender).__name__,
-                        notice.delivery_attempts + 1,
-                    )
-            Notice.objects.filter(pk=notice.pk).update(
-                delivery_attempts=F("delivery_attempts") + 1,
-                delivered_at=None if failed else timezone.now(),
-            )
-            delivered += not failed
-    return delivered
-
-
-def notices_redeliver_pending(*, batch: int = REDELIVER_BATCH) -> int:
-    """The sweep: delivers the notices still undelivered a while after they were written (their
-    after-commit task never ran, or a sender failed), each tried once per sweep."""
-    cutoff = timezone.now() - datetime.timedelta(seconds=settings.NOTICE_REDELIVER_AFTER_SECONDS)
-    pending = Notice.objects.filter(
-        delivered_at__isnull=True,
-        created_at__lt=cutoff,
-        delivery_attempts__lt=settings.NOTICE_DELIVERY_MAX_ATTEMPTS,
-    ).order_by("pk")
     delivered, after = 0, 0
-    while ids := list(pending.filter(pk__gt=after).values_list("pk", flat=True)[:batch]):
-        delivered += notices_deliver(notice_ids=ids)
-        after = ids[-1]
-    return delivered
+    while True:
+        with transaction.atomic():
+            notices = list(
+                _due(timezone.now())
+                .filter(pk__gt=after)
+                .select_for_update(of=("self",), skip_locked=True)
+                .select_related("person")
+                .order_by("pk")[:batch]
+            )
+            sent = [notice.pk for notice in notices if _sent(notice)]
+            failed = sorted({notice.pk for notice in notices} - set(sent))
+            if sent:
+                Notice.objects.filter(pk__in=sent).update(
+                    delivery_attempts=F("delivery_attempts") + 1, delivered_at=timezone.now()
+                )
+            if failed:
+                Notice.objects.filter(pk__in=failed).update(delivery_attempts=F("delivery_attempts") + 1)
+        delivered += len(sent)
+        if len(notices) < batch:
+            return delivered
+        after = notices[-1].pk
+
+
+def notices_deliver_round() -> int | None:
+    """A round of the notices' relay, run again and again: as notices_deliver_pending, or None while
+    the database is away."""
+    return unless_database_away(notices_deliver_pending, fault=relay_database)
+
+
+def _due(now: datetime.datetime):
+    retry = datetime.timedelta(seconds=settings.NOTICE_RETRY_SECONDS)
+    tried_long_enough_ago = ExpressionWrapper(
+        Value(now) - F("delivery_attempts") * Value(retry), output_field=DateTimeField()
+    )
+    return Notice.objects.filter(
+        delivered_at__isnull=True,
+        delivery_attempts__lt=settings.NOTICE_DELIVERY_MAX_ATTEMPTS,
+        created_at__lte=tried_long_enough_ago,
+    )
+
+
+def _sent(notice: Notice) -> bool:
+    """Sends the notice through every sender; whether all of them succeeded."""
+    sent = True
+    for sender in notice_senders():
+        try:
+            sender.send(notice=notice)
+        except Exception:
+            sent = False
+            logger.exception(
+                "notice %s: %s failed (attempt %s)",
+                notice.pk,
+                type(sender).__name__,
+                notice.delivery_attempts + 1,
+            )
+    return sent
 
 
 def notices_mark_read(*, person_id: int, notice_ids: Collection[int] | None = None) -> int:

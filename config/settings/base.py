@@ -248,6 +248,8 @@ LOGGING: dict[str, Any] = {
 GONGJI_COUNTER_HEADER = "HTTP_X_COUNTER_ID"
 
 # The periodic half of the outbox relay: whatever the after-commit publish could not hand over.
+# Seconds between the notices' relay rounds (beat's, and `relay_outbox --loop`'s where beat is not run).
+NOTICE_RELAY_SECONDS = env.float("NOTICE_RELAY_SECONDS", default=2.0)
 CELERY_BEAT_SCHEDULE = {
     "reconcile-yesterday": {
         "task": "staff.tasks.reconcile_yesterday_task",
@@ -257,10 +259,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "payments.tasks.outbox_relay_task",
         "schedule": env.float("OUTBOX_RELAY_SECONDS", default=5.0),
     },
-    # Notices whose after-commit delivery never ran (broker down) or failed.
-    "redeliver-notices": {
-        "task": "notices.tasks.notices_redeliver_task",
-        "schedule": env.float("NOTICE_REDELIVER_SECONDS", default=60.0),
+    # The notices' relay: outside the portal a notice leaves within a round of its commit. A round
+    # queued while no worker ran is dropped rather than run late, one after another.
+    "deliver-notices": {
+        "task": "notices.tasks.notices_deliver_task",
+        "schedule": NOTICE_RELAY_SECONDS,
+        "options": {"expires": NOTICE_RELAY_SECONDS * 5},
     },
     "remind-unpaid-premiums": {
         "task": "payments.tasks.premium_reminders_task",
@@ -280,8 +284,9 @@ for _entry in CELERY_BEAT_SCHEDULE.values():
 # Notices: each stays in the portal; these deliver it outside as well (dotted paths of
 # notices.senders.Sender classes: add an SMS gateway's here).
 NOTICE_SENDERS = env.list("NOTICE_SENDERS", default=["notices.senders.EmailSender"])
-# The sweep takes a notice undelivered this long after it was written, and gives up after so many tries.
-NOTICE_REDELIVER_AFTER_SECONDS = env.int("NOTICE_REDELIVER_AFTER_SECONDS", default=60)
+# A notice whose sender failed is tried again this many seconds times its tries after it was written,
+# and given up after so many tries.
+NOTICE_RETRY_SECONDS = env.int("NOTICE_RETRY_SECONDS", default=60)
 NOTICE_DELIVERY_MAX_ATTEMPTS = env.int("NOTICE_DELIVERY_MAX_ATTEMPTS", default=5)
 # Authorizers with unpaid bound relatives are reminded this many days before a collection period ends.
 PREMIUM_REMINDER_DAYS = env.int("PREMIUM_REMINDER_DAYS", default=14)

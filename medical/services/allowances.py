@@ -22,7 +22,6 @@ from medical import errors
 from medical.models import Allowance
 from medical.services.calls import LOCK_WAIT, function_call
 from mutual_aid import errors as binding_errors
-from notices.services import notices_deliver_after_commit
 
 REFUSALS: dict[str, Callable[[str], ApplicationError]] = {
     "invalid_input": lambda detail: errors.invalid_amount(),
@@ -76,7 +75,6 @@ def _asked(sql: str, args: list, *, authorizer: Person, actor: Actor) -> Allowan
 
 def _ask_once(sql: str, args: list, *, authorizer: Person, actor: Actor) -> Allowance:
     params = [actor.user.pk, actor.idempotency_key, LOCK_WAIT, authorizer.pk, *args, timezone.now()]
-    _replayed, allowance_id, notice_ids = function_call(sql, params, refusals=REFUSALS)
-    if notice_ids:
-        notices_deliver_after_commit(notice_ids=notice_ids)
+    # The notices it wrote to both sides leave through the notices' relay.
+    _replayed, allowance_id, _notices = function_call(sql, params, refusals=REFUSALS)
     return Allowance.objects.select_related("authorizer__person", "beneficiary__person").get(pk=allowance_id)

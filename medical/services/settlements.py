@@ -1,23 +1,25 @@
 """Settling a bill at a designated institution from an allowance, reversing it the same day, refunding
 part of it later: each one call of medical/migrations/sql/settlements.sql, asked again under the same
 key (and the institution's own id) when the connection is lost mid-call. The notices the SQL wrote
-with a movement (to both sides of the allowance) go out once it has committed."""
+with a movement (to both sides of the allowance) leave through the notices' relay."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 
 from django.contrib.auth.models import User
+from django.db import connection
 from django.utils import timezone
 
 from common.outcome import ask_until_known
+from common.rows import columns, instances
+from insurees.models import Insuree, Person
 from medical import errors
 from medical.models import Institution, Settlement, SettlementRefund
 from medical.services.calls import LOCK_WAIT, Refusals, function_call
 from medical.services.vouchers import voucher_code_sha256, voucher_code_well_formed
-from notices.services import notices_deliver_after_commit
 
 OWN_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
@@ -105,7 +107,33 @@ def settlement_refund(
 
 
 def settlement_get(*, pk: int) -> Settlement:
-    return Settlement.objects.select_related("beneficiary__person", "institution").get(pk=pk)
+    """The settlement with its beneficiary's person and its institution, as select_related would give
+    them, by a statement written once: it answers every settlement request."""
+    with connection.cursor() as cursor:
+        cursor.execute(_settlement_get_sql(), [pk])
+        row = cursor.fetchone()
+    if row is None:
+        raise Settlement.DoesNotExist(pk)
+    settlement, beneficiary, person, institution = instances(row, [Settlement, Insuree, Person, Institution])
+    _cache_related(beneficiary, "person", person)
+    _cache_related(settlement, "beneficiary", beneficiary)
+    _cache_related(settlement, "institution", institution)
+    return settlement  # type: ignore[return-value]  # found by its primary key
+
+
+@cache
+def _settlement_get_sql() -> str:
+    tables = {model: model._meta.db_table for model in (Settlement, Insuree, Person, Institution)}
+    return (
+        f"SELECT {columns(Settlement, 's')}, {columns(Insuree, 'b')}, {columns(Person, 'p')}, "  # noqa: S608 - names from the models
+        f"{columns(Institution, 'i')} FROM {tables[Settlement]} s "
+        f"JOIN {tables[Insuree]} b ON b.id = s.beneficiary_id JOIN {tables[Person]} p ON p.id = b.person_id "
+        f"JOIN {tables[Institution]} i ON i.id = s.institution_id WHERE s.id = %s"
+    )
+
+
+def _cache_related(instance, field: str, related) -> None:
+    instance._meta.get_field(field).set_cached_value(instance, related)
 
 
 def _own_id_checked(value: object, *, field: str) -> None:
@@ -138,9 +166,8 @@ def _ask_once(sql: str, args: list, *, terminal: Terminal) -> int:
         timezone.localdate(now),
         now,
     ]
-    _replayed, pk, refusal, detail, notice_ids = function_call(sql, params, refusals=REFUSALS)
-    if notice_ids:
-        notices_deliver_after_commit(notice_ids=notice_ids)
+    # The notices it wrote to both sides leave through the notices' relay.
+    _replayed, pk, refusal, detail, _notices = function_call(sql, params, refusals=REFUSALS)
     if refusal:
         # Refused after the code was used: the use is committed, the refusal is the answer.
         raise REFUSALS[refusal](detail or "")

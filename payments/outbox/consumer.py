@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime
 import logging
 import time
+from functools import partial
 
 from django.core.cache import cache
-from django.db import DatabaseError, connection
 from django.db.models import F
 from django.utils import timezone
 
-from common.db_errors import is_transient_database_error
+from common.db_errors import unless_database_away
 from common.faults import FaultLog
 from payments.models import OutboxMessage
 from payments.outbox import DRAIN_FLAG, DRAIN_FLAG_TTL, DRAIN_PAUSE
@@ -74,19 +74,6 @@ def outbox_relay(*, grace: datetime.timedelta | None = None) -> int:
 
 
 def outbox_relay_round(*, grace: datetime.timedelta | None = None) -> int | None:
-    """One round of a relay that runs again and again: as outbox_relay, but a database that went
-    away (a restart, an outage) is no error, only logged; returns None while it is away. The broken
-    connection is closed, so that the next round opens a new one."""
-    try:
-        waiting = outbox_relay(grace=grace)
-    except DatabaseError as exc:
-        if not is_transient_database_error(exc):
-            raise  # a missing table or bad SQL: waiting would not mend it
-        relay_database.failed(exc)
-        try:
-            connection.close()
-        except DatabaseError:
-            pass  # closing a connection the server already dropped may fail too; it is gone either way
-        return None
-    relay_database.recovered()
-    return waiting
+    """One round of a relay that runs again and again: as outbox_relay, or None while the database
+    is away (common.db_errors.unless_database_away)."""
+    return unless_database_away(partial(outbox_relay, grace=grace), fault=relay_database)

@@ -24,7 +24,6 @@ from common.outcome import ask_until_known
 from insurees.models import Insuree, Person, PremiumKind, Scheme
 from insurees.selectors import no_premium_rate, not_insured
 from mutual_aid import errors as binding_errors
-from notices.services import notices_deliver_after_commit
 from payments import errors
 from payments.models import Payment, PaymentChannel, PaymentStatus
 from payments.outbox.producer import outbox_publish_after_commit
@@ -135,7 +134,7 @@ def _pay_once(
     # there the payment takes a savepoint, so that a refusal leaves the test's transaction usable.
     alone = actor.record is None and not connection.in_atomic_block
     with nullcontext() if alone else transaction.atomic(durable=True):
-        payments, notices, replayed = _call_pay(
+        payments, replayed = _call_pay(
             person=person, id_numbers=id_numbers, year=year, channel=channel, actor=actor, kind=kind
         )
         if not replayed:
@@ -143,8 +142,6 @@ def _pay_once(
                 actor.record(payments)
             publish = partial(outbox_publish_after_commit, payment_ids=[payment.pk for payment in payments])
             transaction.on_commit(publish, robust=True)
-            # The notices to both sides were written with the payments; they leave after the commit.
-            notices_deliver_after_commit(notice_ids=notices)
     return payments
 
 
@@ -156,9 +153,10 @@ def _call_pay(
     channel: PaymentChannel,
     actor: Actor,
     kind: PremiumKind,
-) -> tuple[list[Payment], list[int], bool]:
-    """Returns the payments, the ids of their notices (to the payer and to each relative), and whether
-    they were made before (a retry with the same Idempotency-Key: then they are read as they are now)."""
+) -> tuple[list[Payment], bool]:
+    """Returns the payments and whether they were made before (a retry with the same Idempotency-Key:
+    then they are read as they are now). The notices to both sides, written with them, leave through
+    the notices' relay."""
     today, now = timezone.localdate(), timezone.now()
     count = len(id_numbers) if id_numbers is not None else 1
     references = [_new_reference(today) for _ in range(count)]
@@ -195,13 +193,13 @@ def _call_pay(
         replayed = Payment.objects.filter(pk__in=[row[1] for row in rows]).select_related(
             "beneficiary__person", "authorizer__person"
         )
-        return list(replayed.order_by("pk")), [], True
+        return list(replayed.order_by("pk")), True
 
-    payments, notices = [], []
+    payments = []
     for reference, code, row in zip(references, codes, rows, strict=False):
         (
             _replayed, payment_id, binding_id, authorizer_id, relation, region_code, amount_fen, txn_id,
-            payer_notice_id, relative_notice_id, _balance_after, payer_person_id, payer_name,
+            _payer_notice_id, _relative_notice_id, _balance_after, payer_person_id, payer_name,
             payer_id_number, payer_email,
             beneficiary_id, beneficiary_person_id, beneficiary_name, beneficiary_id_number,
         ) = row  # fmt: skip
@@ -242,8 +240,7 @@ def _call_pay(
         )
         payment.beneficiary, payment.authorizer = beneficiary, payer
         payments.append(payment)
-        notices += [payer_notice_id, relative_notice_id]
-    return payments, notices, False
+    return payments, False
 
 
 def _kind_of(detail: str) -> PremiumKind:

@@ -9,6 +9,7 @@ from django.utils import translation
 from medical.models import Settlement
 from notices.models import Notice, NoticeKind
 from notices.rendering import notice_subject, notice_text
+from notices.services import notices_deliver_pending
 from tests.factories import DALIAN
 from tests.medical.settling import allowance_for, clinic_make, code_for, refused
 from tests.medical.test_settlement_services import release
@@ -53,14 +54,13 @@ def test_every_settlement_is_told_to_both_sides_by_default(family, clinic):
         assert "药品" in notice_text(to_beneficiary)
 
 
-def test_the_notices_go_out_once_the_settlement_has_committed(
-    family, clinic, django_capture_on_commit_callbacks
-):
+def test_the_notices_go_out_with_the_relays_next_round(family, clinic, django_capture_on_commit_callbacks):
     allowance_for(family, 50_000)
     code = code_for(family.beneficiary)
 
     with django_capture_on_commit_callbacks(execute=True):
         clinic.settle(code, 1_000)
+    assert notices_deliver_pending() == 4  # the allowance's two, then the settlement's
 
     assert all(notice.delivered_at is not None for notice in told(NoticeKind.SETTLEMENT_PAID))
 

@@ -1,22 +1,21 @@
-"""Delivery outside the portal: after the commit a task sends each notice through every sender and
-marks it delivered; a sweep takes what is still undelivered a minute later. A broker or a sender that
-is down loses no notice, and never undoes the change the notice tells of."""
+"""Delivery outside the portal: the notices' relay takes the notices written since its last round, in
+batches, sends each through every sender and marks it delivered; a failing sender's notice is tried
+again later, a bounded number of times. No commit publishes anything or waits on a broker; a sender
+that is down loses no notice, never undoes the change the notice tells of, and no notice is sent
+twice."""
 
 import datetime
 import logging
 import threading
-from unittest import mock
 
 import pytest
 from django.core import mail
 from django.db import connection
 from django.utils import timezone
-from kombu.exceptions import OperationalError
 
 from notices.models import Notice, NoticeKind
-from notices.services import notice_send, notices_deliver, notices_redeliver_pending
-from notices.tasks import notices_deliver_task, notices_redeliver_task
-from payments.models import Payment, PaymentStatus
+from notices.services import notice_send, notices_deliver_pending
+from notices.tasks import notices_deliver_task
 from tests.factories import PersonFactory
 from tests.notices.senders import RecordingSender
 from tests.payments.paying import payment_create_for_relative
@@ -48,19 +47,18 @@ def age(minutes: int) -> None:
     Notice.objects.update(created_at=timezone.now() - datetime.timedelta(minutes=minutes))
 
 
-def test_both_sides_are_emailed_after_the_commit_in_chinese(
+def test_both_sides_are_emailed_by_the_relay_in_chinese(
     family, year, actor_for, django_capture_on_commit_callbacks
 ):
     with_email(family.authorizer, "son@example.cn")
     with_email(family.beneficiary, "father@example.cn")
 
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+    with django_capture_on_commit_callbacks(execute=True):
         pay(family, year, actor_for())
-    assert mail.outbox == []
+    assert mail.outbox == []  # the commit publishes nothing: the relay's round sends
     assert not Notice.objects.filter(delivered_at__isnull=False).exists()
 
-    for callback in callbacks:
-        callback()
+    assert notices_deliver_task.delay().get() == 2
     by_address = {message.to[0]: message for message in mail.outbox}
     assert sorted(by_address) == ["father@example.cn", "son@example.cn"]
     assert by_address["son@example.cn"].subject == "个人账户支出"
@@ -70,89 +68,85 @@ def test_both_sides_are_emailed_after_the_commit_in_chinese(
     assert Notice.objects.filter(delivered_at__isnull=True).count() == 0
 
 
-def test_a_person_without_an_address_has_his_notice_in_the_portal_only(
-    family, year, actor_for, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        pay(family, year, actor_for())
+def test_a_person_without_an_address_has_his_notice_in_the_portal_only(family, year, actor_for):
+    pay(family, year, actor_for())
+    notices_deliver_pending()
 
     assert mail.outbox == []
-    # Nothing more to deliver: the sweep will not take them again.
+    # Nothing more to deliver: a later round will not take them again.
     assert [(n.delivered_at is not None, n.delivery_attempts) for n in Notice.objects.all()] == [
         (True, 1)
     ] * 2
+    assert notices_deliver_pending() == 0
 
 
-def test_a_plugged_in_sender_delivers_each_notice_as_email_does(
-    family, year, actor_for, settings, django_capture_on_commit_callbacks
-):
+def test_a_plugged_in_sender_delivers_each_notice_as_email_does(family, year, actor_for, settings):
     settings.NOTICE_SENDERS = ["notices.senders.EmailSender", RECORDING]
     with_email(family.authorizer, "son@example.cn")
 
-    with django_capture_on_commit_callbacks(execute=True):
-        pay(family, year, actor_for())
+    pay(family, year, actor_for())
+    notices_deliver_pending()
 
     phones = {family.authorizer.person.phone, family.beneficiary.person.phone}
     assert {phone for _id, phone in RecordingSender.sent} == phones
     assert [message.to for message in mail.outbox] == [["son@example.cn"]]
 
 
+def test_a_round_delivers_a_backlog_larger_than_a_batch_in_order(family, settings, monkeypatch):
+    settings.NOTICE_SENDERS = [RECORDING]
+    monkeypatch.setattr("notices.services.DELIVERY_BATCH", 3)
+    ids = [
+        notice_send(person_id=family.beneficiary.person_id, kind=NoticeKind.PREMIUM_REMINDER, facts={})
+        for _ in range(7)
+    ]
+
+    assert notices_deliver_pending() == 7
+    assert [notice_id for notice_id, _phone in RecordingSender.sent] == ids
+
+
 def test_a_failing_sender_is_logged_once_per_notice_and_the_payment_stands(
-    family, year, actor_for, settings, caplog, django_capture_on_commit_callbacks
+    family, year, actor_for, settings, caplog
 ):
     settings.NOTICE_SENDERS = [FAILING]
 
+    payment = pay(family, year, actor_for())
     with caplog.at_level(logging.ERROR, logger="notices.services"):
-        with django_capture_on_commit_callbacks(execute=True):
-            payment = pay(family, year, actor_for())
+        assert notices_deliver_pending() == 0
 
-    assert Payment.objects.get(pk=payment.pk).status == PaymentStatus.SETTLED
+    payment.refresh_from_db()
+    assert payment.status == "settled"
     failures = [r for r in caplog.records if "FailingSender failed" in r.getMessage()]
     assert len(failures) == 2  # one per notice, not one per layer
     assert list(Notice.objects.values_list("delivered_at", "delivery_attempts")) == [(None, 1)] * 2
 
 
-def test_a_broker_that_is_down_leaves_the_notices_to_the_sweep(
-    family, year, actor_for, caplog, django_capture_on_commit_callbacks
-):
-    with_email(family.authorizer, "son@example.cn")
-    broker_down = mock.patch.object(
-        notices_deliver_task, "apply_async", side_effect=OperationalError("connection refused")
-    )
-
-    with broker_down as publish, caplog.at_level(logging.WARNING, logger="notices.services"):
-        with django_capture_on_commit_callbacks(execute=True):
-            pay(family, year, actor_for())
-        # The next commits do not wait on the dead broker again: the sweep delivers theirs too.
-        with django_capture_on_commit_callbacks(execute=True):
-            notice_send(person_id=family.authorizer.person_id, kind=NoticeKind.PREMIUM_REMINDER, facts={})
-    assert publish.call_count == 1
-    assert any("broker unavailable" in r.getMessage() for r in caplog.records)
-    assert mail.outbox == []
-    assert Notice.objects.filter(delivered_at__isnull=True).count() == 3
-
-    assert notices_redeliver_pending() == 0  # written just now: the after-commit task may still come
-    age(minutes=2)
-    notices_redeliver_task.delay()
-
-    assert Notice.objects.filter(delivered_at__isnull=True).count() == 0
-    assert len(mail.outbox) == 2  # the son's two notices; his father has no address
-
-
-def test_the_sweep_tries_a_failing_notice_again_and_gives_up_after_the_last_attempt(family, settings, caplog):
+def test_a_failed_notice_waits_before_its_next_try_and_is_given_up_after_the_last(family, settings):
     settings.NOTICE_SENDERS = [FAILING]
     settings.NOTICE_DELIVERY_MAX_ATTEMPTS = 3
+    settings.NOTICE_RETRY_SECONDS = 60
     notice_send(person_id=family.authorizer.person_id, kind=NoticeKind.PREMIUM_REMINDER, facts={})
+
+    def tries() -> int:
+        return Notice.objects.get().delivery_attempts
+
+    notices_deliver_pending()
+    notices_deliver_pending()
+    assert tries() == 1  # the next try comes a minute after the first
+    age(minutes=1)
+    notices_deliver_pending()
+    assert tries() == 2
+    notices_deliver_pending()
+    assert tries() == 2  # and the third two minutes after the notice was written
     age(minutes=2)
-
-    for _ in range(5):
-        notices_redeliver_pending()
-
+    notices_deliver_pending()
+    age(minutes=60)
+    notices_deliver_pending()
     notice = Notice.objects.get()
-    assert (notice.delivered_at, notice.delivery_attempts) == (None, 3)
+    assert (notice.delivered_at, notice.delivery_attempts) == (None, 3)  # given up
+
     settings.NOTICE_SENDERS = [RECORDING]
     Notice.objects.update(delivery_attempts=0)
-    notices_redeliver_pending()
+    notices_deliver_pending()
     assert Notice.objects.get().delivered_at is not None
 
 
@@ -161,33 +155,30 @@ def test_a_delivered_notice_is_never_sent_again(family, settings):
     notice_id = notice_send(person_id=family.beneficiary.person_id, kind=NoticeKind.PREMIUM_PAID, facts={})
     assert notice_id is not None
 
-    notices_deliver(notice_ids=[notice_id])
-    notices_deliver(notice_ids=[notice_id])
-    age(minutes=2)
-    notices_redeliver_pending()
+    notices_deliver_pending()
+    notices_deliver_pending()
+    age(minutes=60)
+    notices_deliver_pending()
 
     assert RecordingSender.sent == [(notice_id, family.beneficiary.person.phone)]
 
 
-def test_the_task_and_the_sweep_at_once_send_a_notice_once(transactional_db, settings):
-    """The one sending holds the notice's row; the other skips it rather than send it twice."""
+def test_two_rounds_at_once_send_a_notice_once(transactional_db, settings):
+    """The round sending holds the notice's row; the other skips it rather than send it twice (beat's
+    round beside relay_outbox --loop, or a round that outlasts the interval)."""
     settings.NOTICE_SENDERS = ["tests.notices.senders.SlowRecordingSender"]
     person = PersonFactory()
     notice_id = notice_send(person_id=person.pk, kind=NoticeKind.PREMIUM_REMINDER, facts={})
-    age(minutes=2)
-    RecordingSender.sent.clear()  # written outside a transaction: the after-commit delivery ran already
-    Notice.objects.update(delivered_at=None, delivery_attempts=0)
+    started = threading.Barrier(2)
 
-    def run(deliver):
+    def run():
         try:
-            deliver()
+            started.wait(5)
+            notices_deliver_pending()
         finally:
             connection.close()
 
-    threads = [
-        threading.Thread(target=run, args=(lambda: notices_deliver_task.delay(notice_ids=[notice_id]),)),
-        threading.Thread(target=run, args=(notices_redeliver_pending,)),
-    ]
+    threads = [threading.Thread(target=run) for _ in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -195,3 +186,10 @@ def test_the_task_and_the_sweep_at_once_send_a_notice_once(transactional_db, set
 
     assert RecordingSender.sent == [(notice_id, person.phone)]
     assert Notice.objects.get().delivery_attempts == 1
+
+
+def test_the_relay_task_is_on_beats_schedule_and_expires_rather_than_piling_up(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["deliver-notices"]
+    assert entry["task"] == notices_deliver_task.name
+    assert entry["schedule"] == settings.NOTICE_RELAY_SECONDS
+    assert entry["options"]["expires"] > settings.NOTICE_RELAY_SECONDS

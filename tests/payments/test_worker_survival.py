@@ -172,10 +172,10 @@ class Fleet:
             "LOG_LEVEL": "INFO",
             "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
             "CELERY_BEAT_SCHEDULE_FILENAME": str(self.schedule),
-            # Beat sends its relay and the notices' sweep every few seconds, so a beat that lost
+            # Beat sends its relay and the notices' relay every few seconds, so a beat that lost
             # the broker for good would show within the test.
             "OUTBOX_RELAY_SECONDS": "1",
-            "NOTICE_REDELIVER_SECONDS": "2",
+            "NOTICE_RELAY_SECONDS": "2",
             "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         }
         self.worker = CeleryWorker(broker_url=broker_url, extra_env=self.env, pool="prefork")

@@ -1,8 +1,10 @@
 import datetime
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from notices.services import notices_deliver_round
 from payments.outbox import RELAY_GRACE
 from payments.outbox.consumer import outbox_relay, outbox_relay_round
 
@@ -12,11 +14,19 @@ MAX_BACKOFF_SECONDS = 10.0
 
 
 class Command(BaseCommand):
-    help = "Publishes pending outbox rows to Celery; with --loop keeps doing so (a beat-free deployment)."
+    help = (
+        "Publishes pending outbox rows to Celery; with --loop keeps doing so and delivers the notices "
+        "as well (a beat-free deployment)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--loop", action="store_true", help="keep relaying until stopped")
-        parser.add_argument("--interval", type=float, default=1.0, help="seconds between rounds when idle")
+        parser.add_argument(
+            "--interval",
+            type=float,
+            default=None,
+            help="seconds between rounds when idle (default: NOTICE_RELAY_SECONDS)",
+        )
         parser.add_argument(
             "--grace",
             type=float,
@@ -24,20 +34,28 @@ class Command(BaseCommand):
             help="with --loop: seconds a row waits for the publish after its commit before it is relayed",
         )
 
-    def handle(self, *args, loop: bool, interval: float, grace: float, **options):
+    def handle(self, *args, loop: bool, interval: float | None, grace: float, **options):
         if not loop:
             once = outbox_relay(grace=None)
             if once:
                 self.stdout.write(f"published {once}")
             return
+        self._loop(
+            interval=settings.NOTICE_RELAY_SECONDS if interval is None else interval,
+            grace=datetime.timedelta(seconds=grace),
+        )
+
+    def _loop(self, *, interval: float, grace: datetime.timedelta) -> None:
         # Looping beside live payments, leave fresh rows to the publish right after their commit. A
         # database or broker that goes away is logged as it goes and as it comes back, and the loop
-        # goes on (payments.outbox.consumer).
-        relay_grace = datetime.timedelta(seconds=grace)
-        backoff = interval
+        # goes on (common.db_errors.unless_database_away).
+        backoff, next_relay = interval, 0.0
         while True:
-            published = outbox_relay_round(grace=relay_grace)
-            if published is None:  # the database is away
+            published: int | None = 0
+            if time.monotonic() >= next_relay:
+                published = outbox_relay_round(grace=grace)
+            delivered = notices_deliver_round() if published is not None else None
+            if published is None or delivered is None:  # the database is away
                 time.sleep(backoff)
                 backoff = min(backoff * 2, max(interval, MAX_BACKOFF_SECONDS))
                 continue
@@ -46,6 +64,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"published {published}")
                 # The drain just published syncs every open row; give it the grace a fresh row gets
                 # before publishing another (a worker that is away would find one queued per round).
-                time.sleep(max(interval, grace))
-            else:
-                time.sleep(interval)
+                next_relay = time.monotonic() + max(interval, grace.total_seconds())
+            if delivered:
+                self.stdout.write(f"delivered {delivered} notices")
+            time.sleep(interval)
