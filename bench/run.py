@@ -1,8 +1,8 @@
 """The collection-season benchmark, end to end, in one run (bench/README.md).
 
 1. a world on PostgreSQL (bench/generate.py), unless --reuse finds one;
-2. gunicorn (config.settings.bench: production settings over loopback HTTP) and a real Celery worker
-   on Redis db 9;
+2. gunicorn (config.settings.bench: production settings over loopback HTTP), a real Celery worker
+   and Celery beat (its rounds deliver the notices and relay the outbox) on Redis db 9;
 3. at each concurrency, each phase after a CHECKPOINT: the framework ceiling (GET /api/v1/me/ with
    token auth), then the payment load (wrk posting authorizer payments and self-payments with
    Idempotency-Keys, 1 % of them replayed), then the wait until every payment has synced to its
@@ -826,15 +826,30 @@ def benchmark(cfg: Config) -> dict:  # noqa: PLR0915 - the run, step by step
         ],
         cfg,
     )
+    # Beat, as in production: its rounds deliver the notices every settlement and payment writes (the
+    # worker's CPU counts them) and relay the outbox.
+    beat_schedule = OUT / f"{cfg.name}-celerybeat-schedule"
+    beat_schedule.unlink(missing_ok=True)
+    beat = Service(
+        "beat",
+        [str(VENV_BIN / "celery"), "-A", "config", "beat", "-l", "WARNING", "-s", str(beat_schedule)],
+        cfg,
+    )
     gunicorn = Service("gunicorn", [str(VENV_BIN / "gunicorn"), "-c", "gunicorn.conf.py", "config.wsgi"], cfg)
-    services = [worker, gunicorn]
+    services = [worker, beat, gunicorn]
     anomalies_exit = 0
     try:
         wait_worker(cfg, worker)
         some_token = psql(cfg, "SELECT token FROM bench_portal_pool LIMIT 1")
         wait_http(cfg, some_token)
-        say(f"gunicorn on :{cfg.port} ({cfg.workers}x{cfg.threads} gthread), Celery worker up")
-        meter = CpuMeter({"gunicorn": gunicorn.process.pid, "celery worker": worker.process.pid})
+        say(f"gunicorn on :{cfg.port} ({cfg.workers}x{cfg.threads} gthread), Celery worker and beat up")
+        meter = CpuMeter(
+            {
+                "gunicorn": gunicorn.process.pid,
+                "celery worker": worker.process.pid,
+                "celery beat": beat.process.pid,
+            }
+        )
 
         get_items = OUT / f"{cfg.name}-items-get.tsv"
         get_items_file(cfg, get_items)

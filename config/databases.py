@@ -50,7 +50,9 @@ def process_role(argv: list[str] | None = None) -> str:
     return {"relay_outbox": "relay", "runserver": "web"}.get(command, "manage")
 
 
-def database_config(url: str, *, conn_max_age: int, server_side_binding: bool) -> dict[str, Any]:
+def database_config(
+    url: str, *, conn_max_age: int, server_side_binding: bool, prepare_threshold: int | None = None
+) -> dict[str, Any]:
     config = environ.Env.db_url_config(url)
     config["CONN_MAX_AGE"] = conn_max_age
     config["CONN_HEALTH_CHECKS"] = True
@@ -60,10 +62,12 @@ def database_config(url: str, *, conn_max_age: int, server_side_binding: bool) -
     options.setdefault("application_name", f"gongji-{process_role()}")
     # While the server is away a request fails within seconds instead of hanging on connect.
     options.setdefault("connect_timeout", 3)
-    # Parameters travel apart from the SQL, and psycopg prepares a statement on its fifth run on a
-    # connection: the hot statements (sign-in, lookups, the payment call) are planned once per
-    # connection instead of on every request.
+    # Parameters travel apart from the SQL, and psycopg prepares a statement on its `prepare_threshold`th
+    # run on a connection: the hot statements (sign-in, lookups, the money calls) are parsed and planned
+    # once per connection instead of on every request. Django turns preparing off unless asked (a
+    # pooler in transaction mode cannot keep a session's prepared statements): None keeps it off.
     options.setdefault("server_side_binding", server_side_binding)
+    options.setdefault("prepare_threshold", prepare_threshold)
     return config
 
 

@@ -86,6 +86,8 @@ DATABASE_URL = env("DATABASE_URL", default="")
 DATABASE_OPTIONS = {
     "conn_max_age": env.int("CONN_MAX_AGE", default=60),
     "server_side_binding": env.bool("DB_SERVER_SIDE_BINDING", default=True),
+    # 0 turns preparing off, for a pooler in transaction mode in front of PostgreSQL.
+    "prepare_threshold": env.int("DB_PREPARE_THRESHOLD", default=5) or None,
 }
 DATABASES = {"default": database_config(DATABASE_URL, **DATABASE_OPTIONS)} if DATABASE_URL else {}
 

@@ -65,7 +65,13 @@ def allowance_release(*, authorizer: Person, binding_id: int, actor: Actor) -> A
     )
 
 
+# A key beyond PostgreSQL's bigint names no binding (and the call would find no function to take it).
+_KEY_MAX = 2**63 - 1
+
+
 def _asked(sql: str, args: list, *, authorizer: Person, actor: Actor) -> Allowance:
+    if not 0 < args[0] <= _KEY_MAX:
+        raise binding_errors.binding_not_found()
     return ask_until_known(
         partial(_ask_once, sql, args, authorizer=authorizer, actor=actor),
         what="allowance",

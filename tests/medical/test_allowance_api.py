@@ -132,6 +132,15 @@ def test_release_without_an_allowance_is_not_found(family, as_authorizer):
     assert (response.status_code, code_of(response)) == (404, "not_found")
 
 
+@pytest.mark.parametrize("binding_id", [2**63, 10**30])
+def test_a_binding_id_beyond_the_databases_range_is_not_found(as_authorizer, binding_id):
+    url = f"/api/v1/bindings/{binding_id}/allowance/"
+
+    assert code_of(as_authorizer.delete(url)) == "binding_not_found"
+    answer = as_authorizer.put(url, {"amount": "1.00"}, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert code_of(answer) == "binding_not_found"
+
+
 def test_a_release_retried_under_its_key_answers_204_again(family, as_authorizer):
     put(as_authorizer, family.pk, "300.00")
     url = f"/api/v1/bindings/{family.pk}/allowance/"
