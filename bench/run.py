@@ -436,6 +436,33 @@ def sync_lag(cfg: Config, start: str, end: str) -> dict:
     }
 
 
+def notices_delivery(cfg: Config, start: str, end: str, timeout: float = 60) -> dict:
+    """The notices written in [start, end): how long each took to leave through the notices' relay
+    (beat's round), once every one has left or `timeout` has passed."""
+    written = f"FROM notices_notice WHERE created_at >= '{start}' AND created_at < '{end}'"
+    started = time.monotonic()
+    while int(psql(cfg, f"SELECT count(*) {written} AND delivered_at IS NULL")):  # noqa: S608 - our own SQL
+        if time.monotonic() - started > timeout:
+            break
+        time.sleep(0.5)
+    lag = "extract(epoch FROM delivered_at - created_at)"
+    row = psql(
+        cfg,
+        f"""SELECT count(*),
+               round(1000 * percentile_cont(0.5) WITHIN GROUP (ORDER BY {lag})::numeric, 1),
+               round(1000 * percentile_cont(0.99) WITHIN GROUP (ORDER BY {lag})::numeric, 1),
+               count(*) FILTER (WHERE delivered_at IS NULL)
+        {written}""",  # noqa: S608 - our own SQL
+    )
+    count, p50, p99, undelivered = row.split("|")
+    return {
+        "notices": int(count),
+        "lag_p50_ms": float(p50 or 0),
+        "lag_p99_ms": float(p99 or 0),
+        "undelivered": int(undelivered),
+    }
+
+
 def wait_http(cfg: Config, token: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -933,7 +960,7 @@ def benchmark(cfg: Config) -> dict:  # noqa: PLR0915 - the run, step by step
             checkpoint(cfg)
             sampler = WaitSampler(cfg)
             sampler.start()
-            before, t0 = meter.snapshot(), time.monotonic()
+            before, t0, settle_start = meter.snapshot(), time.monotonic(), db_now(cfg)
             settle = settle_load(
                 cfg,
                 c,
@@ -950,6 +977,7 @@ def benchmark(cfg: Config) -> dict:  # noqa: PLR0915 - the run, step by step
             rest = settle["cpu_percent"]["everything else on the machine"]
             settle["cpu_percent"]["everything else on the machine"] = round(max(0.0, rest - driver), 1)
             settle["db_backends"] = sampler.result()
+            settle["notices"] = notices_delivery(cfg, settle_start, db_now(cfg))
             phase["settlements"] = settle
             checkpoint(cfg)
             before, t0 = meter.snapshot(), time.monotonic()
@@ -1182,6 +1210,13 @@ def settlements_md(results: dict) -> list[str]:
             f"({st['replays_not_the_first_answer']} not the first answer), socket errors {st['socket_errors']}; "
             f"CPU % of one core: {st['cpu_percent']}; busy backends (mean): {st['db_backends']}"
         )
+        if "notices" in st:
+            n = st["notices"]
+            lines.append(
+                f"- c={p['connections']}: {n['notices']:,} notices to both sides, each out through the notices' "
+                f"relay (beat every 2 s) {n['lag_p50_ms']:,} ms after it was written at the median, "
+                f"{n['lag_p99_ms']:,} ms at p99; {n['undelivered']} undelivered"
+            )
         lines.append(
             f"- c={p['connections']}: PostgreSQL's CPU per settlement {cpu['portal']} ms through the portal, "
             f"{cpu['pgbench']} ms under pgbench ({p['settle_pgbench']['settlements']:,} settled, "
@@ -1294,6 +1329,11 @@ def main() -> None:
         if server_errors:
             failures.append(
                 f"{server_errors} server errors in the settlements at {p['connections']} connections"
+            )
+        if settle.get("notices", {}).get("undelivered"):
+            failures.append(
+                f"{settle['notices']['undelivered']} notices undelivered a minute after the settlements "
+                f"at {p['connections']} connections"
             )
         if settle["replays_not_the_first_answer"]:
             failures.append(
