@@ -43,7 +43,8 @@ def ask_until_known(
     maybe_committed = False
     failure: DatabaseError | None = None
     for pause in (0.0, *(OUTCOME_RECHECK_PAUSES if pauses is None else pauses)):
-        time.sleep(pause)
+        if pause:  # even sleep(0) gives up the GIL, and the first ask would wait to get it back
+            time.sleep(pause)
         try:
             connection.ensure_connection()  # nothing is sent before this succeeds
         except DatabaseError as exc:
