@@ -46,6 +46,8 @@ class Notice(models.Model):
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     delivery_attempts = models.PositiveSmallIntegerField(_("delivery attempts"), default=0)
+    # Set when the last try allowed failed: the relay leaves the notice (it stays in the portal).
+    given_up_at = models.DateTimeField(_("delivery given up at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("notice")
@@ -57,8 +59,12 @@ class Notice(models.Model):
         ]
         indexes = [
             models.Index(fields=["person", "-created_at"], name="notice_person_time"),
-            # The sweep's queue: only the few notices not delivered yet.
-            models.Index(fields=["id"], condition=Q(delivered_at__isnull=True), name="notice_undelivered"),
+            # The relay's queue: only the few notices still to deliver, not the delivered or given up.
+            models.Index(
+                fields=["id"],
+                condition=Q(delivered_at__isnull=True, given_up_at__isnull=True),
+                name="notice_to_deliver",
+            ),
         ]
 
     def __str__(self) -> str:

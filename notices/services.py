@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
-from django.db.models import DateTimeField, ExpressionWrapper, F, Value
+from django.db.models import Case, DateTimeField, ExpressionWrapper, F, Value, When
 from django.utils import timezone
 
 from common.db_errors import unless_database_away
@@ -97,7 +97,8 @@ def notices_deliver_pending(*, batch: int = DELIVERY_BATCH) -> int:
     transaction; how many it delivered.
 
     A notice is due once written, and after a failed try again NOTICE_RETRY_SECONDS times its tries
-    after it was written, up to NOTICE_DELIVERY_MAX_ATTEMPTS tries. The batch's rows are locked while
+    after it was written, up to NOTICE_DELIVERY_MAX_ATTEMPTS tries; then it is given up (given_up_at)
+    and stays in the portal only. The batch's rows are locked while
     they are sent and skipped by a round running beside this one, so no notice is sent twice. A
     sender's failure is logged, counted on the notice and never touches the change it tells of.
     """
@@ -118,7 +119,11 @@ def notices_deliver_pending(*, batch: int = DELIVERY_BATCH) -> int:
                     delivery_attempts=F("delivery_attempts") + 1, delivered_at=timezone.now()
                 )
             if failed:
-                Notice.objects.filter(pk__in=failed).update(delivery_attempts=F("delivery_attempts") + 1)
+                last_try = settings.NOTICE_DELIVERY_MAX_ATTEMPTS - 1
+                Notice.objects.filter(pk__in=failed).update(
+                    delivery_attempts=F("delivery_attempts") + 1,
+                    given_up_at=Case(When(delivery_attempts__gte=last_try, then=Value(timezone.now()))),
+                )
         delivered += len(sent)
         if len(notices) < batch:
             return delivered
@@ -136,8 +141,10 @@ def _due(now: datetime.datetime):
     tried_long_enough_ago = ExpressionWrapper(
         Value(now) - F("delivery_attempts") * Value(retry), output_field=DateTimeField()
     )
+    # The first two conditions are the queue's partial index (notice_to_deliver).
     return Notice.objects.filter(
         delivered_at__isnull=True,
+        given_up_at__isnull=True,
         delivery_attempts__lt=settings.NOTICE_DELIVERY_MAX_ATTEMPTS,
         created_at__lte=tried_long_enough_ago,
     )

@@ -142,12 +142,39 @@ def test_a_failed_notice_waits_before_its_next_try_and_is_given_up_after_the_las
     age(minutes=60)
     notices_deliver_pending()
     notice = Notice.objects.get()
-    assert (notice.delivered_at, notice.delivery_attempts) == (None, 3)  # given up
+    assert (notice.delivered_at, notice.delivery_attempts) == (None, 3)
+    assert notice.given_up_at is not None  # out of the relay's queue
 
     settings.NOTICE_SENDERS = [RECORDING]
-    Notice.objects.update(delivery_attempts=0)
+    notices_deliver_pending()
+    assert Notice.objects.get().delivered_at is None  # the gateway mended, a given-up notice stays
+    Notice.objects.update(delivery_attempts=0, given_up_at=None)  # an operator's choice to send again
     notices_deliver_pending()
     assert Notice.objects.get().delivered_at is not None
+
+
+def test_the_relays_queue_reads_only_the_notices_still_to_deliver(family, settings):
+    """A round every two seconds: its scan must not grow with the notices delivered or given up."""
+    settings.NOTICE_SENDERS = [RECORDING]
+    for _ in range(3):
+        notice_send(person_id=family.authorizer.person_id, kind=NoticeKind.PREMIUM_REMINDER, facts={})
+    notices_deliver_pending()
+    Notice.objects.filter(pk=Notice.objects.order_by("pk").first().pk).update(
+        delivered_at=None, given_up_at=timezone.now()
+    )
+    pending = notice_send(person_id=family.authorizer.person_id, kind=NoticeKind.PREMIUM_REMINDER, facts={})
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(
+            "EXPLAIN (ANALYZE, FORMAT JSON) SELECT id FROM notices_notice "
+            "WHERE delivered_at IS NULL AND given_up_at IS NULL ORDER BY id"
+        )
+        plan = cursor.fetchone()[0][0]["Plan"]
+    assert plan["Node Type"] in {"Index Scan", "Index Only Scan"}
+    assert (plan.get("Index Name"), plan["Actual Rows"]) == ("notice_to_deliver", 1)
+    assert notices_deliver_pending() == 1
+    assert RecordingSender.sent[-1][0] == pending
 
 
 def test_a_delivered_notice_is_never_sent_again(family, settings):
