@@ -1,5 +1,6 @@
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 
 
@@ -46,6 +47,8 @@ class Notice(models.Model):
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     delivery_attempts = models.PositiveSmallIntegerField(_("delivery attempts"), default=0)
+    # When the relay may take it (again): at once when written, later after each try.
+    next_try_at = models.DateTimeField(_("next delivery try at"), db_default=Now())
     # Set when the last try allowed failed: the relay leaves the notice (it stays in the portal).
     given_up_at = models.DateTimeField(_("delivery given up at"), null=True, blank=True)
 
@@ -61,7 +64,7 @@ class Notice(models.Model):
             models.Index(fields=["person", "-created_at"], name="notice_person_time"),
             # The relay's queue: only the few notices still to deliver, not the delivered or given up.
             models.Index(
-                fields=["id"],
+                fields=["next_try_at", "id"],
                 condition=Q(delivered_at__isnull=True, given_up_at__isnull=True),
                 name="notice_to_deliver",
             ),

@@ -7,14 +7,14 @@ from __future__ import annotations
 import datetime
 import json
 import logging
+import time
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
-from django.db.models import Case, DateTimeField, ExpressionWrapper, F, Value, When
+from django.db import connection
 from django.utils import timezone
 
 from common.db_errors import unless_database_away
@@ -24,8 +24,9 @@ from notices.senders import notice_senders
 
 logger = logging.getLogger(__name__)
 
-# Notices sent in one transaction of the relay's round (their rows locked meanwhile).
-DELIVERY_BATCH = 200
+# Notices claimed at a time by the relay's round: a round that dies mid-batch leaves at most these to
+# their next try.
+DELIVERY_BATCH = 50
 # The relay runs every few seconds: an outage is logged as it starts and as it ends, not every round.
 relay_database = FaultLog("notices relay: database", logger)
 
@@ -92,42 +93,36 @@ def notices_send(*, drafts: Sequence[NoticeDraft]) -> list[int]:
     return ids
 
 
-def notices_deliver_pending(*, batch: int = DELIVERY_BATCH) -> int:
-    """The relay's round: delivers every notice that is due through every sender, a batch per
-    transaction; how many it delivered.
+def notices_deliver_pending(*, batch: int = DELIVERY_BATCH, seconds: float | None = None) -> int:
+    """The relay's round: delivers the notices that are due through every sender, a batch at a time,
+    until none is left or the round has taken `seconds` (NOTICE_RELAY_SECONDS: the next round comes
+    then); how many it delivered.
 
-    A notice is due once written, and after a failed try again NOTICE_RETRY_SECONDS times its tries
-    after it was written, up to NOTICE_DELIVERY_MAX_ATTEMPTS tries; then it is given up (given_up_at)
-    and stays in the portal only. The batch's rows are locked while
-    they are sent and skipped by a round running beside this one, so no notice is sent twice. A
-    sender's failure is logged, counted on the notice and never touches the change it tells of.
+    A batch is claimed in a statement of its own, its try counted and its next try set, before any
+    is sent: no transaction stays open and no row locked while a sender talks to the outside, and a
+    round beside this one takes other notices. A sender that fails leaves its notice to its next
+    try, NOTICE_RETRY_SECONDS times its tries later; after NOTICE_DELIVERY_MAX_ATTEMPTS tries it is
+    given up (given_up_at) and stays in the portal only. A round that dies mid-batch leaves its
+    batch to that next try as well: a notice may then go out twice (senders should tolerate a
+    repeat), never in a loop and never lost. A sender's failure never touches the change the notice
+    tells of.
     """
-    delivered, after = 0, 0
+    deadline = time.monotonic() + (settings.NOTICE_RELAY_SECONDS if seconds is None else seconds)
+    delivered = 0
     while True:
-        with transaction.atomic():
-            notices = list(
-                _due(timezone.now())
-                .filter(pk__gt=after)
-                .select_for_update(of=("self",), skip_locked=True)
-                .select_related("person")
-                .order_by("pk")[:batch]
-            )
-            sent = [notice.pk for notice in notices if _sent(notice)]
-            failed = sorted({notice.pk for notice in notices} - set(sent))
-            if sent:
-                Notice.objects.filter(pk__in=sent).update(
-                    delivery_attempts=F("delivery_attempts") + 1, delivered_at=timezone.now()
-                )
-            if failed:
-                last_try = settings.NOTICE_DELIVERY_MAX_ATTEMPTS - 1
-                Notice.objects.filter(pk__in=failed).update(
-                    delivery_attempts=F("delivery_attempts") + 1,
-                    given_up_at=Case(When(delivery_attempts__gte=last_try, then=Value(timezone.now()))),
-                )
+        notices = _claimed(batch)
+        sent = [notice.pk for notice in notices if _sent(notice)]
+        failed = [notice.pk for notice in notices if notice.pk not in set(sent)]
+        now = timezone.now()
+        if sent:
+            Notice.objects.filter(pk__in=sent).update(delivered_at=now)
+        if failed:
+            Notice.objects.filter(
+                pk__in=failed, delivery_attempts__gte=settings.NOTICE_DELIVERY_MAX_ATTEMPTS
+            ).update(given_up_at=now)
         delivered += len(sent)
-        if len(notices) < batch:
+        if len(notices) < batch or time.monotonic() >= deadline:
             return delivered
-        after = notices[-1].pk
 
 
 def notices_deliver_round() -> int | None:
@@ -136,18 +131,35 @@ def notices_deliver_round() -> int | None:
     return unless_database_away(notices_deliver_pending, fault=relay_database)
 
 
-def _due(now: datetime.datetime):
-    retry = datetime.timedelta(seconds=settings.NOTICE_RETRY_SECONDS)
-    tried_long_enough_ago = ExpressionWrapper(
-        Value(now) - F("delivery_attempts") * Value(retry), output_field=DateTimeField()
-    )
-    # The first two conditions are the queue's partial index (notice_to_deliver).
-    return Notice.objects.filter(
-        delivered_at__isnull=True,
-        given_up_at__isnull=True,
-        delivery_attempts__lt=settings.NOTICE_DELIVERY_MAX_ATTEMPTS,
-        created_at__lte=tried_long_enough_ago,
-    )
+# The queue's partial index (notice_to_deliver) answers the inner SELECT in next_try_at order.
+CLAIM_SQL = """
+UPDATE notices_notice n
+SET delivery_attempts = n.delivery_attempts + 1,
+    next_try_at = %(now)s + %(retry)s * (n.delivery_attempts + 1)
+WHERE n.id IN (
+    SELECT q.id FROM notices_notice q
+    WHERE q.delivered_at IS NULL AND q.given_up_at IS NULL AND q.next_try_at <= %(now)s
+    ORDER BY q.next_try_at, q.id
+    LIMIT %(batch)s
+    FOR UPDATE SKIP LOCKED
+)
+RETURNING n.id
+"""
+
+
+def _claimed(batch: int) -> list[Notice]:
+    """The next `batch` due notices (with their persons), their try counted and the next one set."""
+    params: dict[str, Any] = {
+        "now": timezone.now(),
+        "retry": datetime.timedelta(seconds=settings.NOTICE_RETRY_SECONDS),
+        "batch": batch,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(CLAIM_SQL, params)
+        ids = [row[0] for row in cursor.fetchall()]
+    if not ids:
+        return []
+    return list(Notice.objects.select_related("person").filter(pk__in=ids).order_by("pk"))
 
 
 def _sent(notice: Notice) -> bool:
@@ -162,7 +174,7 @@ def _sent(notice: Notice) -> bool:
                 "notice %s: %s failed (attempt %s)",
                 notice.pk,
                 type(sender).__name__,
-                notice.delivery_attempts + 1,
+                notice.delivery_attempts,
             )
     return sent
 

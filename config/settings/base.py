@@ -207,6 +207,8 @@ SPECTACULAR_SETTINGS = {
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="noreply@gongji.local")
+# Seconds a mail server may take to answer: the relay's round waits no longer on one that hangs.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 
 
 def log_format(default: str) -> str:
@@ -249,14 +251,15 @@ LOGGING: dict[str, Any] = {
 # A counter workstation names itself in this header; stored on every staff action.
 GONGJI_COUNTER_HEADER = "HTTP_X_COUNTER_ID"
 
-# The periodic half of the outbox relay: whatever the after-commit publish could not hand over.
-# Seconds between the notices' relay rounds (beat's, and `relay_outbox --loop`'s where beat is not run).
+# Seconds between the notices' relay rounds (beat's, and `relay_outbox --loop`'s where beat is not run);
+# a round ends after as long, backlog or not.
 NOTICE_RELAY_SECONDS = env.float("NOTICE_RELAY_SECONDS", default=2.0)
 CELERY_BEAT_SCHEDULE = {
     "reconcile-yesterday": {
         "task": "staff.tasks.reconcile_yesterday_task",
         "schedule": crontab(hour=1, minute=30),
     },
+    # The periodic half of the outbox relay: whatever the after-commit publish could not hand over.
     "relay-outbox": {
         "task": "payments.tasks.outbox_relay_task",
         "schedule": env.float("OUTBOX_RELAY_SECONDS", default=5.0),

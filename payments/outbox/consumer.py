@@ -19,7 +19,8 @@ from payments.services import SYNC_BATCH, enrollments_sync_pending
 from payments.tasks import enrollment_sync_drain_task
 
 logger = logging.getLogger(__name__)
-# The relay runs round after round (relay_outbox --loop every second, beat's task every few): an
+# The relay runs round after round (relay_outbox --loop every NOTICE_RELAY_SECONDS, beat's task every
+# OUTBOX_RELAY_SECONDS): an
 # outage is logged as it starts and as it ends, not at every round.
 relay_broker = FaultLog("outbox relay: broker", logger)
 relay_database = FaultLog("outbox relay: database", logger)

@@ -31,3 +31,38 @@ class SlowRecordingSender(RecordingSender):
 class FailingSender:
     def send(self, *, notice: Notice) -> None:
         raise ConnectionError("the gateway is down")
+
+
+class LockProbingSender(RecordingSender):
+    """While it sends, asks from a connection of its own for its notice's row: a relay holding it
+    locked would make that fail at once (NOWAIT). Records what it found."""
+
+    unlocked: ClassVar[list[bool]] = []
+
+    def send(self, *, notice: Notice) -> None:
+        import psycopg
+        from django.db import connection
+
+        params = connection.get_connection_params()
+        params.pop("cursor_factory", None)
+        params.pop("context", None)
+        with psycopg.connect(**params, autocommit=False) as other:
+            try:
+                other.execute("SELECT 1 FROM notices_notice WHERE id = %s FOR UPDATE NOWAIT", [notice.pk])
+                self.unlocked.append(True)
+            except psycopg.errors.LockNotAvailable:
+                self.unlocked.append(False)
+        super().send(notice=notice)
+
+
+class RelayKilled(BaseException):
+    """The relay's process ending mid-round (a TERM, a kill): not an error a sender reports."""
+
+
+class DyingSender(RecordingSender):
+    """Sends two notices, then the process dies."""
+
+    def send(self, *, notice: Notice) -> None:
+        if len(self.sent) == 2:
+            raise RelayKilled
+        super().send(notice=notice)

@@ -4,10 +4,10 @@ Run as its own process (`python -m tests.payments.worker_load`) on the database 
 environment names. It builds families (an employee and his bound relatives; the relatives in bulk,
 since factories one by one would take a minute), writes `--ready-file`, then pays for one family
 after another, every `--pace` seconds, until `--stop-file` appears or every family is paid. Each
-payment publishes its drain and its notices after the commit, as a request does. Like a well-behaved
-client it asks again, with the same idempotency key, when a payment fails because the database or
-Redis was away: a payment that was made is then replayed, never made twice. It prints one JSON line
-as it ends.
+payment publishes its drain after the commit, as a request does (its notices wait for the relay).
+Like a well-behaved client it asks again, with the same idempotency key, when a payment fails because
+the database or Redis was away: a payment that was made is then replayed, never made twice. It
+prints one JSON line as it ends.
 """
 
 from __future__ import annotations
