@@ -111,8 +111,8 @@ def notices_deliver_pending(*, batch: int = DELIVERY_BATCH, seconds: float | Non
     delivered = 0
     while True:
         notices = _claimed(batch)
-        sent = [notice.pk for notice in notices if _sent(notice)]
-        failed = [notice.pk for notice in notices if notice.pk not in set(sent)]
+        sent = {notice.pk for notice in notices if _sent(notice)}
+        failed = [notice.pk for notice in notices if notice.pk not in sent]
         now = timezone.now()
         if sent:
             Notice.objects.filter(pk__in=sent).update(delivered_at=now)
@@ -131,18 +131,22 @@ def notices_deliver_round() -> int | None:
     return unless_database_away(notices_deliver_pending, fault=relay_database)
 
 
-# The queue's partial index (notice_to_deliver) answers the inner SELECT in next_try_at order.
+# The queue's partial index (notice_to_deliver) answers the SELECT in next_try_at order. The batch is
+# chosen once (MATERIALIZED): a LIMIT in a subquery of the UPDATE may be run again for each row the
+# plan joins, and each run would lock and return other rows, claiming more than the batch.
 CLAIM_SQL = """
-UPDATE notices_notice n
-SET delivery_attempts = n.delivery_attempts + 1,
-    next_try_at = %(now)s + %(retry)s * (n.delivery_attempts + 1)
-WHERE n.id IN (
+WITH batch AS MATERIALIZED (
     SELECT q.id FROM notices_notice q
     WHERE q.delivered_at IS NULL AND q.given_up_at IS NULL AND q.next_try_at <= %(now)s
     ORDER BY q.next_try_at, q.id
     LIMIT %(batch)s
     FOR UPDATE SKIP LOCKED
 )
+UPDATE notices_notice n
+SET delivery_attempts = n.delivery_attempts + 1,
+    next_try_at = %(now)s + %(retry)s * (n.delivery_attempts + 1)
+FROM batch
+WHERE n.id = batch.id
 RETURNING n.id
 """
 
