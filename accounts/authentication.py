@@ -6,14 +6,19 @@ deletes a user or a person, calls `tokens_forget` in the same transaction: the s
 accounts/services.py and the admin pages of users, tokens and persons do. An entry expires after
 TOKEN_CACHE_SECONDS whatever happens, so a change made anywhere else (a bulk update of the roster's
 phone numbers, a shell) is seen within that time.
+
+An app above this one may keep more on the cached user (medical: a terminal's institution, asked on
+every institution call) by registering a sign-in loader; whatever changes what a loader read calls
+`tokens_forget` as well.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cache, partial
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache as django_cache
@@ -35,6 +40,15 @@ sign_in_cache = FaultLog("sign-in cache", logger)
 TOKEN_CACHE_SECONDS = 300
 # The password hash stays out of the cache: deferred, it is read only if used, and save() leaves it.
 NOT_CACHED = ("password",)
+
+# Called with a user just read from the database, before he is cached: each may set attributes of his
+# (in his __dict__), which the cache then keeps with him.
+_sign_in_loaders: list[Callable[[Any], None]] = []
+
+
+def sign_in_loader_register(loader: Callable[[Any], None]) -> None:
+    if loader not in _sign_in_loaders:
+        _sign_in_loaders.append(loader)
 
 
 def token_cache_key(key: str) -> str:
@@ -97,6 +111,8 @@ def _user_of_token(key: str):
     person_user.remote_field.set_cached_value(user, person)  # user.person, or its absence
     if person is not None:
         person_user.set_cached_value(person, user)
+    for load in _sign_in_loaders:
+        load(user)
     return user
 
 

@@ -54,6 +54,8 @@ def database_config(
     url: str, *, conn_max_age: int, server_side_binding: bool, prepare_threshold: int | None = None
 ) -> dict[str, Any]:
     config = environ.Env.db_url_config(url)
+    # Django's backend, with a health check that asks the server nothing (common/postgresql/base.py).
+    config["ENGINE"] = "common.postgresql"
     config["CONN_MAX_AGE"] = conn_max_age
     config["CONN_HEALTH_CHECKS"] = True
     options = config.setdefault("OPTIONS", {})

@@ -7,9 +7,10 @@ urlpatterns = [
     # For the load balancer and the supervisor (common/health.py): no language, no sign-in.
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    # The API before the rest: the resolver tries patterns in order, on every request.
+    path("api/v1/", include("config.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("api/v1/", include("config.api_urls")),
     path("", include("config.page_urls")),
 ]
 

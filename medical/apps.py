@@ -10,7 +10,10 @@ class MedicalConfig(AppConfig):
     verbose_name = _("Medical costs")
 
     def ready(self) -> None:
+        from accounts.authentication import sign_in_loader_register
         from medical.notices import RENDERERS
+        from medical.permissions import terminal_load
         from notices.rendering import notice_renderers_register
 
         notice_renderers_register(RENDERERS)
+        sign_in_loader_register(terminal_load)

@@ -1,5 +1,7 @@
 """Who acts for an institution: a login of group `institution` with its terminal record, read with
-the institution in one statement and kept on the user for the rest of the request."""
+the institution in one statement and kept on the user: for the rest of the request, and with the
+token's user in the sign-in cache (accounts.authentication), so that a terminal's calls do not ask
+again. What changes a terminal or its institution forgets its tokens (medical.services.institutions)."""
 
 from __future__ import annotations
 
@@ -23,6 +25,13 @@ def terminal_of(user) -> InstitutionTerminal | None:
     if _CACHE not in user.__dict__:
         user.__dict__[_CACHE] = _terminal_of_user(user.pk)
     return user.__dict__[_CACHE]
+
+
+def terminal_load(user) -> None:
+    """The sign-in loader: a login without a person (a terminal, staff) is read with its terminal or
+    its absence, cached with it. An insuree's login is never a terminal's (terminal_user_create)."""
+    if getattr(user, "person", None) is None:
+        terminal_of(user)
 
 
 def _terminal_of_user(user_id: int) -> InstitutionTerminal | None:

@@ -8,6 +8,7 @@ from typing import TextIO
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts.authentication import tokens_forget
 from accounts.services import terminal_user_create
 from insurees.regions import validate_pooling_region_code
 from insurees.roster import BadRow, ImportReport, csv_records
@@ -35,6 +36,7 @@ def institutions_file_import(*, file: TextIO) -> ImportReport:
         parsed[record.values["code"]] = (record.line, record.values)
 
     existing = {institution.code: institution for institution in Institution.objects.filter(code__in=parsed)}
+    changed: list[int] = []
     with transaction.atomic():
         for code, (_line, values) in parsed.items():
             fields = {name: values[name] for name in ("name", "kind", "region_code", "status")}
@@ -49,9 +51,17 @@ def institutions_file_import(*, file: TextIO) -> ImportReport:
                 for name, value in fields.items():
                     setattr(institution, name, value)
                 institution.save(update_fields=[*fields, "updated_at"])
+                changed.append(institution.pk)
                 report.updated += 1
             else:
                 report.unchanged += 1
+        # Its terminals' sign-in cache holds the institution as it was.
+        if changed:
+            tokens_forget(
+                user_ids=InstitutionTerminal.objects.filter(institution__in=changed).values_list(
+                    "user_id", flat=True
+                )
+            )
     return report
 
 
@@ -92,4 +102,5 @@ def institution_terminal_create(
     )
     if terminal.institution_id != institution.pk:
         raise ValueError(f"{username!r} is a terminal of another institution")
+    tokens_forget(user_ids=[user.pk])  # a sign-in cached meanwhile as no terminal's
     return terminal

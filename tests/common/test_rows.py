@@ -64,9 +64,11 @@ def test_a_staff_tokens_user_has_no_person_and_an_unknown_token_has_no_user(db, 
     staff = UserFactory()
     token = Token.objects.create(user=staff)
 
-    with django_assert_num_queries(1):
+    # The user with his person, then (medical's sign-in loader) whether a login without one is a terminal.
+    with django_assert_num_queries(2):
         found = _user_of_token(token.key)
         assert getattr(found, "person", None) is None
+        assert found.__dict__["_medical_terminal"] is None
 
     assert_same(found, type(staff).objects.get(pk=staff.pk))
     assert _user_of_token("0" * 40) is None
