@@ -2,20 +2,20 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from accounts.services import login_attempt, token_issue, user_register
 from common.api_fields import IdNumberField, error_responses
+from common.throttling import AtomicAnonRateThrottle
 
 
-class LoginAddressThrottle(AnonRateThrottle):
+class LoginAddressThrottle(AtomicAnonRateThrottle):
     """Per client address, whoever it tries to sign in as."""
 
     scope = "login_ip"
 
 
-class RegisterThrottle(AnonRateThrottle):
+class RegisterThrottle(AtomicAnonRateThrottle):
     scope = "register"
 
 

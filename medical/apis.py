@@ -6,7 +6,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
-from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from common.api_fields import (
@@ -18,6 +17,7 @@ from common.api_fields import (
     yuan,
 )
 from common.permissions import IsInsuree, person_of
+from common.throttling import AtomicUserRateThrottle
 from insurees.apis import MeApi
 from medical import errors
 from medical.amounts import amount_fen_from
@@ -160,7 +160,7 @@ class MeWithAllowancesApi(MeApi):
         return item
 
 
-class VoucherThrottle(UserRateThrottle):
+class VoucherThrottle(AtomicUserRateThrottle):
     scope = "voucher"
 
 

@@ -425,8 +425,10 @@ def test_a_person_asking_for_codes_without_end_is_slowed_down(allowance, as_bene
     rate = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["voucher"]
     allowed = int(rate.split("/")[0])
 
-    answers = [as_beneficiary.post("/api/v1/vouchers/").status_code for _ in range(allowed + 1)]
+    responses = [as_beneficiary.post("/api/v1/vouchers/") for _ in range(allowed + 1)]
+    answers = [response.status_code for response in responses]
 
     assert answers[:allowed] == [201] * allowed
     assert answers[allowed] == 429
+    assert 0 < int(responses[allowed]["Retry-After"]) <= 60  # when the first of the minute leaves it
     assert Voucher.objects.count() == allowed
