@@ -28,6 +28,17 @@ def province_code(region_code: str) -> str:
     return f"{region_code[:2]}0000"
 
 
+def region_codes_configured() -> list[str]:
+    """The regions the portal serves, e.g. for the review's filter: every region with a premium rate
+    or a policy (a payment is priced by its region's rate, so every paid region is among them), and
+    the province of each, which covers all its cities; sorted by code, so a province comes before its
+    cities. Read from the two small configuration tables, never from the payments themselves."""
+    codes = set(PremiumRate.objects.values_list("region_code", flat=True).distinct())
+    codes |= set(RegionPolicy.objects.values_list("region_code", flat=True))
+    codes |= {province_code(code) for code in codes}
+    return sorted(codes)
+
+
 def region_policy_for(*, region_code: str) -> RegionPolicy:
     """The region's own policy, else its province's, else the default: same city, not exclusive."""
     policies = {

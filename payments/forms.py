@@ -1,17 +1,20 @@
 import uuid
 from collections.abc import Iterable, MutableMapping, Sequence
+from dataclasses import dataclass
 from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from common.forms import AccessibleForm
 from common.masking import mask_id_number
 from common.money import format_yuan
-from insurees.models import Person, PremiumKind, PremiumRate
+from insurees.models import Insuree, Person, PremiumKind, PremiumRate
 from mutual_aid.models import Binding
 from mutual_aid.relations import relation_seen_by
+from payments.selectors import PremiumOverview, premium_overview_for_many
 
 YEAR_DIGITS = 4
 
@@ -54,7 +57,20 @@ def kind_choices(rates: Iterable[PremiumRate]) -> list[tuple[str, str]]:
     ]
 
 
-class PremiumKindField(forms.ChoiceField):
+class OffersPayableChoice(forms.ChoiceField):
+    """A choice that offers only what can still be paid, yet accepts the rest of what was open: a
+    premium paid since the page was shown (in another tab, by another payer) reaches the preview, whose
+    refusal names it, rather than a bare "not one of the choices"."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.accepted: frozenset[str] = frozenset()
+
+    def valid_value(self, value: Any) -> bool:
+        return super().valid_value(value) or str(value) in self.accepted
+
+
+class PremiumKindField(OffersPayableChoice):
     """Which premium: offered where a region sets a long-term-care rate; the resident one if none is
     chosen (a region with only that rate shows no choice)."""
 
@@ -75,8 +91,8 @@ class PremiumKindChoice:
     fields: dict[str, forms.Field]
     initial: MutableMapping[str, Any]
 
-    def kinds_set(self, choices: Sequence[tuple[str, str]]) -> None:
-        cast(forms.ChoiceField, self.fields["premium_kind"]).choices = choices
+    def kinds_set(self, choices: Sequence[tuple[str, str]], accepted: Iterable[str] = ()) -> None:
+        choices_set(cast(forms.Form, self), "premium_kind", choices, accepted=accepted)
         self.kinds = [value for value, _label in choices]
         if choices:
             self.initial.setdefault("premium_kind", choices[0][0])  # the resident premium, where payable
@@ -87,7 +103,7 @@ class PremiumKindChoice:
         return any(value != PremiumKind.RESIDENT_MEDICAL for value in self.kinds)
 
 
-class OpenYearField(forms.TypedChoiceField):
+class OpenYearField(OffersPayableChoice, forms.TypedChoiceField):
     """Only the years whose collection period is open today; any other year is refused by name."""
 
     def __init__(self, **kwargs):
@@ -123,10 +139,61 @@ class IdempotentForm(AccessibleForm):
             self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
 
 
+@dataclass(frozen=True)
+class Unpayable:
+    """Someone the form does not offer, as the page shows him: paid for these open years, or (none)
+    with no premium open for him today."""
+
+    label: str
+    paid_years: list[int]
+
+
+@dataclass(frozen=True)
+class PayableChoices:
+    """What a paying form offers of the open years and kinds it was given, for these residents: the
+    residents with a premium still to pay, and only the years and kinds that one of them may pay."""
+
+    payable: list[Insuree]
+    years: list[tuple[int, str]]
+    kinds: list[tuple[str, str]]
+    overviews: dict[int, PremiumOverview]
+
+
+def payable_choices(
+    *, residents: Sequence[Insuree], years: Sequence[tuple[int, str]], kinds: Sequence[tuple[str, str]]
+) -> PayableChoices:
+    """Narrows the open years and kinds (the choices the page was given) to what these residents still
+    owe, by premium_overview_for_many: a settled payment is paid, a refunded one is due again."""
+    open_years, open_kinds = {year for year, _label in years}, {kind for kind, _label in kinds}
+    overviews = (
+        premium_overview_for_many(beneficiaries=list(residents), today=timezone.localdate(), history_years=0)
+        if residents
+        else {}
+    )
+    dues = {
+        resident.pk: [
+            d for d in overviews[resident.pk].payable if d.year in open_years and d.kind in open_kinds
+        ]
+        for resident in residents
+    }
+    due_years = {d.year for ds in dues.values() for d in ds}
+    due_kinds = {d.kind for ds in dues.values() for d in ds}
+    return PayableChoices(
+        payable=[resident for resident in residents if dues[resident.pk]],
+        years=[choice for choice in years if choice[0] in due_years],
+        kinds=[choice for choice in kinds if choice[0] in due_kinds],
+        overviews=overviews,
+    )
+
+
+class RelativesField(OffersPayableChoice, forms.TypedMultipleChoiceField):
+    """The relatives to pay for: those bound, of whom only the ones with a premium to pay are offered."""
+
+
 class PayForm(PremiumKindChoice, IdempotentForm):
     premium_kind = PremiumKindField()
     year = OpenYearField()
-    beneficiaries = forms.TypedMultipleChoiceField(
+    beneficiaries = RelativesField(
         label=_("Relatives"),
         coerce=int,
         widget=forms.CheckboxSelectMultiple,
@@ -143,9 +210,22 @@ class PayForm(PremiumKindChoice, IdempotentForm):
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
-        self.kinds_set(kinds)
-        choices_set(self, "year", years)
-        choices_set(self, "beneficiaries", [(b.beneficiary_id, binding_label(b, reader)) for b in bindings])
+        offer = payable_choices(residents=[b.beneficiary for b in bindings], years=years, kinds=kinds)
+        payable = {resident.pk for resident in offer.payable}
+        self.kinds_set(offer.kinds, accepted=[kind for kind, _label in kinds])
+        choices_set(self, "year", offer.years, accepted=[year for year, _label in years])
+        choices_set(
+            self,
+            "beneficiaries",
+            [(b.beneficiary_id, binding_label(b, reader)) for b in bindings if b.beneficiary_id in payable],
+            accepted=[b.beneficiary_id for b in bindings],
+        )
+        self.unpayable = [
+            Unpayable(binding_label(b, reader), offer.overviews[b.beneficiary_id].settled_years)
+            for b in bindings
+            if b.beneficiary_id not in payable
+        ]
+        self.nothing_to_pay = bool(bindings) and not payable
 
 
 class SelfPayForm(PremiumKindChoice, IdempotentForm):
@@ -153,11 +233,19 @@ class SelfPayForm(PremiumKindChoice, IdempotentForm):
     year = OpenYearField()
 
     def __init__(
-        self, *args, years: Sequence[tuple[int, str]] = (), kinds: Sequence[tuple[str, str]] = (), **kwargs
+        self,
+        *args,
+        years: Sequence[tuple[int, str]] = (),
+        kinds: Sequence[tuple[str, str]] = (),
+        beneficiary: Insuree,
+        **kwargs,
     ):
         super().__init__(*args, **kwargs)
-        self.kinds_set(kinds)
-        choices_set(self, "year", years)
+        offer = payable_choices(residents=[beneficiary], years=years, kinds=kinds)
+        self.kinds_set(offer.kinds, accepted=[kind for kind, _label in kinds])
+        choices_set(self, "year", offer.years, accepted=[year for year, _label in years])
+        self.paid_years = offer.overviews[beneficiary.pk].settled_years
+        self.nothing_to_pay = not offer.payable
 
 
 class ConfirmForm(AccessibleForm):
@@ -167,8 +255,14 @@ class ConfirmForm(AccessibleForm):
     choice = forms.CharField(widget=forms.HiddenInput, max_length=2000)
 
 
-def choices_set(form: forms.Form, name: str, choices: Sequence[tuple[object, str]]) -> None:
-    cast(forms.ChoiceField, form.fields[name]).choices = choices
+def choices_set(
+    form: forms.Form, name: str, choices: Sequence[tuple[object, str]], accepted: Iterable[object] = ()
+) -> None:
+    """The choices offered; `accepted` also passes a field that offers only what is payable."""
+    field = cast(forms.ChoiceField, form.fields[name])
+    field.choices = choices
+    if isinstance(field, OffersPayableChoice):
+        field.accepted = frozenset(str(value) for value in accepted)
 
 
 def binding_label(binding: Binding, reader: Person) -> str:
@@ -178,7 +272,14 @@ def binding_label(binding: Binding, reader: Person) -> str:
     relation = relation_seen_by(
         relation=binding.relation, reader_is_authorizer=binding.authorizer.person_id == reader.pk
     )
-    return f"{other.person.name}（{relation.label}）{mask_id_number(other.person.id_number)}"
+    return str(
+        _("%(name)s (%(relation)s) %(id_number)s")
+        % {
+            "name": other.person.name,
+            "relation": relation.label,
+            "id_number": mask_id_number(other.person.id_number),
+        }
+    )
 
 
 class VerifyForm(AccessibleForm):

@@ -39,12 +39,22 @@ class Payment(models.Model):
     # No index of their own on these three columns: each leads a composite index below, which serves
     # every lookup a single-column one would, and a payment writes one index entry fewer for each.
     beneficiary = models.ForeignKey(
-        "insurees.Insuree", on_delete=models.PROTECT, related_name="payments_received", db_index=False
+        "insurees.Insuree",
+        verbose_name=_("insured relative"),
+        on_delete=models.PROTECT,
+        related_name="payments_received",
+        db_index=False,
     )
     authorizer = models.ForeignKey(
-        "insurees.Insuree", on_delete=models.PROTECT, related_name="payments_made", db_index=False
+        "insurees.Insuree",
+        verbose_name=_("paying account holder"),
+        on_delete=models.PROTECT,
+        related_name="payments_made",
+        db_index=False,
     )
-    binding = models.ForeignKey("mutual_aid.Binding", on_delete=models.PROTECT, related_name="payments")
+    binding = models.ForeignKey(
+        "mutual_aid.Binding", verbose_name=_("binding"), on_delete=models.PROTECT, related_name="payments"
+    )
     region_code = models.CharField(_("pooling region"), max_length=6)
     relation = models.CharField(_("relation"), max_length=32, choices=Relation.choices)
     channel = models.CharField(_("channel"), max_length=16, choices=PaymentChannel.choices)
@@ -52,10 +62,15 @@ class Payment(models.Model):
         _("status"), max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.SETTLED
     )
     ledger_transaction = models.OneToOneField(
-        "ledger.Transaction", on_delete=models.PROTECT, related_name="+"
+        "ledger.Transaction", verbose_name=_("ledger transaction"), on_delete=models.PROTECT, related_name="+"
     )
     operator = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("operator"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     counter_id = models.CharField(_("counter"), max_length=32, blank=True)
     verification_code = models.CharField(_("verification code"), max_length=16)
@@ -63,7 +78,12 @@ class Payment(models.Model):
     enrollment_synced_at = models.DateTimeField(_("enrollment synced at"), null=True, blank=True)
 
     refund_transaction = models.OneToOneField(
-        "ledger.Transaction", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "ledger.Transaction",
+        verbose_name=_("refund transaction"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     refund_reason = models.CharField(
         _("refund reason"), max_length=32, choices=RefundReason.choices, blank=True
@@ -71,7 +91,12 @@ class Payment(models.Model):
     refund_note = models.CharField(_("refund note"), max_length=500, blank=True)
     refunded_at = models.DateTimeField(_("refunded at"), null=True, blank=True)
     refunded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("refunded by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
 
     class Meta:
@@ -111,15 +136,21 @@ class IdempotencyKey(models.Model):
 
     # Indexed as the first column of one_idempotency_key_per_user.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
     )
-    key = models.CharField(max_length=255)
-    fingerprint = models.CharField(max_length=64)
+    key = models.CharField(_("key"), max_length=255)
+    fingerprint = models.CharField(_("request fingerprint"), max_length=64)
     # One key may pay for a whole family at once, so the key points at payments, not one payment.
-    payments = models.ManyToManyField(Payment, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    payments = models.ManyToManyField(Payment, verbose_name=_("payments"), related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="one_idempotency_key_per_user")]
 
     def __str__(self) -> str:
@@ -130,16 +161,20 @@ class OutboxMessage(models.Model):
     """Side effects of a committed payment, relayed to Celery so none is lost while the broker is down."""
 
     class Topic(models.TextChoices):
-        ENROLLMENT_SYNC = "enrollment_sync", "enrollment sync"
+        ENROLLMENT_SYNC = "enrollment_sync", _("enrollment sync")
 
-    topic = models.CharField(max_length=32, choices=Topic.choices)
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    dispatched_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.CharField(max_length=500, blank=True)
+    topic = models.CharField(_("topic"), max_length=32, choices=Topic.choices)
+    payment = models.ForeignKey(
+        Payment, verbose_name=_("payment"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
 
     class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
         indexes = [
             models.Index(fields=["id"], condition=Q(dispatched_at__isnull=True), name="outbox_pending"),
         ]

@@ -54,7 +54,7 @@ def debit_text(facts: Mapping[str, Any]) -> str:
             _(
                 "Your %(relation)s %(name)s paid their %(year)s resident premium of %(amount)s yuan from "
                 "your personal account (the bound account with the highest balance pays). "
-                "Balance left: %(balance)s yuan."
+                "Available balance left: %(balance)s yuan."
             )
             % words
         )
@@ -62,14 +62,14 @@ def debit_text(facts: Mapping[str, Any]) -> str:
         return (
             _(
                 "At the service counter, your personal account paid %(amount)s yuan for the %(year)s "
-                "resident premium of your %(relation)s %(name)s. Balance left: %(balance)s yuan."
+                "resident premium of your %(relation)s %(name)s. Available balance left: %(balance)s yuan."
             )
             % words
         )
     return (
         _(
             "Your personal account paid %(amount)s yuan for the %(year)s resident premium of your "
-            "%(relation)s %(name)s. Balance left: %(balance)s yuan."
+            "%(relation)s %(name)s. Available balance left: %(balance)s yuan."
         )
         % words
     )
@@ -81,7 +81,7 @@ def _ltc_debit_text(channel: object, words: dict[str, Any]) -> str:
             _(
                 "Your %(relation)s %(name)s paid their %(year)s long-term-care insurance premium of "
                 "%(amount)s yuan from your personal account (the bound account with the highest balance "
-                "pays). Balance left: %(balance)s yuan."
+                "pays). Available balance left: %(balance)s yuan."
             )
             % words
         )
@@ -89,7 +89,7 @@ def _ltc_debit_text(channel: object, words: dict[str, Any]) -> str:
         return (
             _(
                 "At the service counter, your personal account paid %(amount)s yuan for the %(year)s "
-                "long-term-care insurance premium of your %(relation)s %(name)s. Balance left: "
+                "long-term-care insurance premium of your %(relation)s %(name)s. Available balance left: "
                 "%(balance)s yuan."
             )
             % words
@@ -97,7 +97,7 @@ def _ltc_debit_text(channel: object, words: dict[str, Any]) -> str:
     return (
         _(
             "Your personal account paid %(amount)s yuan for the %(year)s long-term-care insurance premium "
-            "of your %(relation)s %(name)s. Balance left: %(balance)s yuan."
+            "of your %(relation)s %(name)s. Available balance left: %(balance)s yuan."
         )
         % words
     )
@@ -165,12 +165,12 @@ def refund_text(facts: Mapping[str, Any]) -> str:
     if _long_term_care(facts):
         return _(
             "The %(amount)s yuan your personal account paid for the %(year)s long-term-care insurance "
-            "premium of your %(relation)s %(name)s was refunded to it. Reason: %(reason)s. Balance: "
-            "%(balance)s yuan."
+            "premium of your %(relation)s %(name)s was refunded to it. Reason: %(reason)s. Available "
+            "balance: %(balance)s yuan."
         ) % _words(facts)
     return _(
         "The %(amount)s yuan your personal account paid for the %(year)s resident premium of your "
-        "%(relation)s %(name)s was refunded to it. Reason: %(reason)s. Balance: %(balance)s yuan."
+        "%(relation)s %(name)s was refunded to it. Reason: %(reason)s. Available balance: %(balance)s yuan."
     ) % _words(facts)
 
 

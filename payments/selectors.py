@@ -143,6 +143,17 @@ class PremiumOverview:
     next_rate: PremiumRate | None = None
     history: list[PremiumDue] = field(default_factory=list)
 
+    @property
+    def payable(self) -> list[PremiumDue]:
+        """The open premiums still to pay: paid means a settled payment, so a refunded one is due again."""
+        return [due for due in self.open if not due.paid]
+
+    @property
+    def settled_years(self) -> list[int]:
+        """The open years whose every premium is paid, latest first."""
+        years = {due.year for due in self.open}
+        return sorted(years - {due.year for due in self.payable}, reverse=True)
+
 
 def premium_overview_for_many(
     *, beneficiaries: list[Insuree], today: datetime.date, history_years: int = 2
@@ -185,9 +196,37 @@ def premium_overview_for_many(
     return overviews
 
 
+@dataclass(frozen=True)
+class PayOffers:
+    """What the pay pages can offer a person today: for his bound relatives (as authorizer), and for
+    himself (as a bound relative); each only while some premium open today is still unpaid."""
+
+    relatives: bool = False
+    own: bool = False
+
+
+def pay_offers_for_person(*, person: Person, today: datetime.date) -> PayOffers:
+    """Whether an active binding from him leads to a relative with a premium to pay, and whether an
+    active binding to him may pay his own; in at most three queries."""
+    bindings = [b for b in binding_list_for_person(person=person) if b.status == BindingStatus.ACTIVE]
+    if not bindings:
+        return PayOffers()
+    relatives = {b.beneficiary_id: b.beneficiary for b in bindings if b.authorizer.person_id == person.pk}
+    own = {b.beneficiary_id: b.beneficiary for b in bindings if b.beneficiary.person_id == person.pk}
+    overviews = premium_overview_for_many(
+        beneficiaries=[*relatives.values(), *own.values()], today=today, history_years=0
+    )
+
+    def payable(beneficiaries: dict[int, Insuree]) -> bool:
+        return any(overviews[pk].payable for pk in beneficiaries)
+
+    return PayOffers(relatives=payable(relatives), own=payable(own))
+
+
 # Previews: what a payment would do, read before it is made. Each refuses as payments_pay would
-# (payments/migrations/sql/pay.sql), with the same codes and messages in the same order, so a refusal
-# is shown where the choice is made. The payment itself judges everything again under its locks.
+# (payments/migrations/sql/pay.sql), with the same codes in the same order, so a refusal is shown where
+# the choice is made; a premium already paid is named by whose it is, as a page lists several. The
+# payment itself judges everything again under its locks.
 
 
 @dataclass(frozen=True)
@@ -324,7 +363,7 @@ def payment_preview_for_self(
         and b.authorizer.account_id is not None
     }
     # The premium is judged before the accounts, as the payment does: already paid says so first.
-    rate = _payable_rate(rate, year=year, kind=kind, beneficiary=resident, paid=paid)
+    rate = _payable_rate(rate, year=year, kind=kind, beneficiary=resident, paid=paid, paid_field="year")
     if not candidates:
         raise binding_errors.binding_not_found()
     balances = account_balances_get(account_ids=[a for a in candidates.values() if a is not None])
@@ -384,7 +423,13 @@ def _paid_beneficiary_ids(*, beneficiaries: Sequence[Insuree], year: int, kind: 
 
 
 def _payable_rate(
-    rate: PremiumRate | None, *, year: int, kind: PremiumKind, beneficiary: Insuree, paid: set[int]
+    rate: PremiumRate | None,
+    *,
+    year: int,
+    kind: PremiumKind,
+    beneficiary: Insuree,
+    paid: set[int],
+    paid_field: str = "beneficiary_id_numbers",
 ) -> PremiumRate:
     """The year's rate of the kind, if a premium is due on it today; else the refusal the payment would
     raise."""
@@ -393,8 +438,19 @@ def _payable_rate(
     if not collection_open(rate, timezone.localdate()):
         raise errors.outside_collection_period(year, rate.collection_start, rate.collection_end)
     if beneficiary.pk in paid:
-        raise errors.already_paid(year, kind=kind)
+        raise _already_paid(beneficiary, year=year, kind=kind, field=paid_field)
     return rate
+
+
+def _already_paid(beneficiary: Insuree, *, year: int, kind: PremiumKind, field: str) -> ApplicationError:
+    """payments.errors.already_paid with the relative's name: on a page that lists several people (or
+    at the counter), the year alone does not say whose premium it was."""
+    if kind == PremiumKind.LONG_TERM_CARE:
+        message = _("%(name)s's long-term-care insurance premium for %(year)s has already been paid.")
+    else:
+        message = _("%(name)s's resident premium for %(year)s has already been paid.")
+    words = {"name": beneficiary.person.name, "year": year}
+    return ApplicationError("already_paid", message % words, field=field)
 
 
 def _line(beneficiary: Insuree, binding: Binding, rate: PremiumRate) -> PremiumLine:

@@ -303,7 +303,9 @@ class _SelfJourney:
         self.kinds = kind_choices(open_rates)
 
     def form(self, data=None, initial=None) -> SelfPayForm:
-        return SelfPayForm(data, years=self.years, kinds=self.kinds, initial=initial)
+        return SelfPayForm(
+            data, years=self.years, kinds=self.kinds, beneficiary=self.resident, initial=initial
+        )
 
     def preview(self, *, year: int, kind: PremiumKind):
         return payment_preview_for_self(beneficiary=self.person, year=year, kind=kind)

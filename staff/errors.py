@@ -23,3 +23,16 @@ def binding_no_longer_active() -> ApplicationError:
         "binding_not_found",
         _("This binding is no longer active, so its allowance was not changed. Nothing moved."),
     )
+
+
+def applicant_accounts_cannot_pay(amount_fen: int) -> ApplicationError:
+    """payments.errors.no_authorizer_can_pay as the clerk reads it out: the accounts bound to the
+    applicant, not "to you"; its code is the same."""
+    return ApplicationError(
+        "insufficient_balance",
+        _(
+            "None of the personal accounts bound to the applicant can cover the whole premium of "
+            "%(amount)s yuan; nothing was paid."
+        )
+        % {"amount": format_yuan(amount_fen)},
+    )

@@ -10,7 +10,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from common.errors import ApplicationError
-from common.forms import add_application_error
 from insurees.models import PremiumKind
 from ledger.selectors import account_balance_get
 from payments.drafts import draft_digest, draft_get, draft_key, draft_premium_kind, draft_save
@@ -62,7 +61,7 @@ def pay_view(request):
         try:
             _preview(person, form.payee_for(data["payee"]), data["year"], data["premium_kind"])
         except ApplicationError as error:
-            add_application_error(form, error, FIELD_MAP)
+            form.refusal_add(error, FIELD_MAP)
         else:
             key = draft_key(request, key=data["idempotency_key"])
             draft = {
@@ -176,5 +175,5 @@ def _no_longer_payable() -> ApplicationError:
 
 def _refused(request, person, form: CounterPaymentForm, error: ApplicationError):
     form.is_valid()
-    add_application_error(form, error, FIELD_MAP)
+    form.refusal_add(error, FIELD_MAP)
     return render_person(request, person, payment_form=form)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.forms import form_status
 from common.money import format_yuan
+from insurees.selectors import region_codes_configured
 from payments.selectors import (
     payment_latest_year,
     payment_list_for_review,
@@ -28,7 +29,7 @@ from staff.views.access import auditor_only
 @auditor_only
 def review_view(request: HttpRequest) -> HttpResponseBase:
     """An invalid filter shows its error and no data at all: no table, no figures, no CSV."""
-    form = ReviewForm(request.GET or None)
+    form = ReviewForm(request.GET or None, region_codes=region_codes_configured())
     context: dict[str, Any] = {"form": form, "query": request.GET.urlencode()}
     if form.is_bound and not form.is_valid():
         return render(request, "staff/review.html", context, status=form_status(form))

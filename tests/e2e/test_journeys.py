@@ -216,7 +216,7 @@ def test_an_authorizer_pays_two_relatives_through_the_confirmation_step(new_page
     assert set(payments) == set(relatives)
     for name, payment in payments.items():
         line = row(page, name)
-        assert f"{name} (父母)" in line.inner_text()
+        assert f"{name}（父母）" in line.inner_text()
         assert PREMIUM in line.inner_text()
         assert payment.reference in line.inner_text()
         receipt = line.locator(f"a[href='{reverse('receipt', args=[payment.pk])}']")
@@ -255,9 +255,9 @@ def test_a_relative_pays_his_own_premium_and_is_notified(new_page, screen, year)
 
     home = seen(page, screen, "relative-home")
     assert "为我缴费的家庭账户" in home
-    assert "王建军 (子女)" in home  # his children, in full, read from his side
-    assert "王丽 (子女)" in home
-    assert "(父母)" not in home
+    assert "王建军（子女）" in home  # his children, in full, read from his side
+    assert "王丽（子女）" in home
+    assert "父母" not in home
     assert "¥900.00" not in home  # another person's balance
 
     page.click("main a:has-text('用家庭共济账户缴纳我的保费')")
@@ -271,7 +271,7 @@ def test_a_relative_pays_his_own_premium_and_is_notified(new_page, screen, year)
     assert page.inner_text("#total") == PREMIUM
     assert "王德福" in check
     # The rule's pick, the higher balance, named as his child with the tail of the ID number.
-    assert f"王建军 (子女) {mask_id_number(son.person.id_number)}" in check
+    assert f"王建军（子女）{mask_id_number(son.person.id_number)}" in check
     assert "王丽" not in check
     assert "900.00" not in check
     assert "480.00" not in check
@@ -287,7 +287,7 @@ def test_a_relative_pays_his_own_premium_and_is_notified(new_page, screen, year)
     payment = Payment.objects.get()
     line = row(page, payment.reference).inner_text()
     assert "王德福" in line
-    assert "王建军 (子女)" in line
+    assert "王建军（子女）" in line
     assert PREMIUM in line
     assert page.locator(f"main a[href='{reverse('receipt', args=[payment.pk])}']").count() == 1
     assert balance_fen(son) == 48_000
@@ -301,7 +301,7 @@ def test_a_relative_pays_his_own_premium_and_is_notified(new_page, screen, year)
     son_page = opened(new_page, screen, user_for(son.person).username)
     told = notices(son_page, screen, "relative-payer-notices")
     assert f"您的父母王德福使用您的个人账户缴纳了本人{year}年度城乡居民医保个人缴费420.00元" in told
-    assert "账户余额480.00元" in told
+    assert "账户可用余额480.00元" in told
 
 
 # --- 3. a supervisor refunds -------------------------------------------------------------------------
@@ -354,7 +354,7 @@ def test_a_supervisor_refunds_and_the_relative_is_told_and_the_receipt_is_void(n
     page.wait_for_url("**/staff/person/")
 
     after = seen(page, screen, "supervisor-refunded")
-    assert f"已退费 {payment.reference}：¥420.00 已退回 刘志强 的个人账户。" in after
+    assert f"已退费{payment.reference}：¥420.00已退回刘志强的个人账户。" in after
     assert "¥1,000.00" in after
     assert "已退费" in row(page, payment.reference).inner_text()
     assert page.locator(f"main a[href='{reverse('staff:refund', args=[payment.pk])}']").count() == 0
@@ -434,7 +434,7 @@ def test_an_auditor_signs_in_to_the_review_and_reaches_the_reconciliation(new_pa
     assert "赵*" in row(page, "钱*").inner_text()  # the payer, masked too
     assert page.evaluate("typeof Chart") == "function"
     assert page.inner_text("#stats-summary").startswith("共有 2 名居民由亲属个人账户缴纳保费，合计 840.00 元")
-    by_region = page.locator("section[aria-labelledby=stats-title] tbody tr", has_text="大连市 (210200)")
+    by_region = page.locator("section[aria-labelledby=stats-title] tbody tr", has_text="大连市（210200）")
     assert "¥840.00" in by_region.inner_text()
 
     page.click("main a:has-text('对账：逐日核对账本、缴费和参保登记')")
@@ -485,7 +485,7 @@ def test_a_walk_in_resident_is_served_at_the_counter(new_page, screen, year):
     assert PREMIUM in line
     assert mother.person.id_number not in line
     assert page.inner_text("#total") == PREMIUM
-    assert f"周丽 (子女) {mask_id_number(daughter.person.id_number)}" in check
+    assert f"周丽（子女）{mask_id_number(daughter.person.id_number)}" in check
     assert page.inner_text("#balance-before") == "¥800.00"  # staff may see the paying account
     assert page.inner_text("#balance-after") == "¥380.00"
     assert Payment.objects.count() == 0
@@ -666,7 +666,7 @@ def test_the_counter_sets_and_releases_an_allowance_for_a_walk_in_authorizer(new
 
     check = seen(page, screen, "counter-allowance-check")
     assert page.inner_text("main h1") == "核对共济额度"
-    assert "经办窗口: DL-03" in check
+    assert "经办窗口：DL-03" in check
     assert "周丽（申请人本人的个人账户）" in check
     assert page.inner_text("#allowance-before") == "¥0.00"
     assert page.inner_text("#allowance-after") == "¥200.00"
@@ -704,7 +704,7 @@ def test_the_counter_sets_and_releases_an_allowance_for_a_walk_in_authorizer(new
 
     released = seen(page, screen, "counter-allowance-released")
     assert page.inner_text("main h1") == "共济额度已解除"
-    assert "¥200.00 已退回 周丽 的个人账户。" in released
+    assert "¥200.00已退回周丽的个人账户。" in released
     assert page.inner_text("#available-now") == "¥800.00"
     assert balance_fen(daughter) == 80_000
     assert AuditRecord.objects.get(action=AuditAction.ALLOWANCE_RELEASE).counter_id == "DL-03"

@@ -1,18 +1,22 @@
 """The layout on a phone and in elderly mode, measured in Chromium: the header leaves the screen to
-the page, every tap target is as large as the mode promises, controls take the page's font, and no
-page is wider than the screen from 320 to 414 px, the 22-digit payment reference included."""
+the page and shows every navigation item, every tap target is as large as the mode promises (links
+standing on their own line included), controls take the page's font, and no page is wider than the
+screen from 320 to 414 px, the 22-digit payment reference included."""
 
 import pytest
 
+from insurees.models import Enrollment
 from payments.services import Actor, payments_create_for_relatives
 from tests.e2e.conftest import screenshot, sign_in
+from tests.e2e.test_staff_flows import staff
 from tests.factories import BindingFactory, EmployeeFactory, PledgeFactory, PremiumRateFactory, user_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 ELDERLY_TARGET, STANDARD_TARGET = 56, 44
-# At most this share of a 375 x 812 screen for the header, in every language and mode.
-HEADER_SHARE = 0.20
+# At most this share of a 375 x 812 screen for the header, in every language and mode: the
+# navigation wraps rather than hide items, so English in large type takes three rows.
+HEADER_SHARE = 0.30
 
 
 @pytest.fixture
@@ -38,13 +42,17 @@ def family():
 
 def open_as(new_page, live_server, who, *, width=375, language="zh-hans", elderly=False):
     page = new_page(width=width, height=812)
-    cookies = [{"name": "django_language", "value": language, "url": live_server.url}]
-    if elderly:
-        cookies.append({"name": "gongji_elderly", "value": "1", "url": live_server.url})
-    page.context.add_cookies(cookies)
+    page.context.add_cookies(open_as_cookies(live_server, language, elderly))
     if who is not None:
         sign_in(page, who.id_number)
     return page
+
+
+def open_as_cookies(live_server, language: str, elderly: bool) -> list[dict]:
+    cookies = [{"name": "django_language", "value": language, "url": live_server.url}]
+    if elderly:
+        cookies.append({"name": "gongji_elderly", "value": "1", "url": live_server.url})
+    return cookies
 
 
 def overflow(page) -> int:
@@ -52,14 +60,21 @@ def overflow(page) -> int:
     return page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth")
 
 
-def small_targets(page, minimum: int) -> list[str]:
+def small_targets(page, minimum: int, *, every_link: bool = False) -> list[str]:
     """Tap targets smaller than `minimum` px: buttons, links styled as buttons, navigation links,
-    selects and text inputs, and checkboxes and radios with their labels (the label is the target)."""
+    links standing on their own line (alone in their paragraph, list item or cell), selects and text
+    inputs, and checkboxes and radios with their labels (the label is the target). With `every_link`
+    (elderly mode promises it), every link of the page's content and footer too."""
     return page.evaluate(
-        """(minimum) => {
-          const targets = document.querySelectorAll(
+        """([minimum, everyLink]) => {
+          const targets = [...document.querySelectorAll(
             'button, a.btn, nav.main a, select, label.check, textarea,'
-            + ' input:not([type=hidden]):not([type=checkbox]):not([type=radio])');
+            + ' input:not([type=hidden]):not([type=checkbox]):not([type=radio])')];
+          for (const link of document.querySelectorAll('main a, footer a')) {
+            const parent = link.parentElement;
+            const alone = parent.textContent.trim() === link.textContent.trim();
+            if ((everyLink || alone) && !targets.includes(link)) targets.push(link);
+          }
           const small = [];
           for (const element of targets) {
             const box = element.getBoundingClientRect();
@@ -74,7 +89,24 @@ def small_targets(page, minimum: int) -> list[str]:
           }
           return small;
         }""",
-        minimum,
+        [minimum, every_link],
+    )
+
+
+def nav_items_outside(page, width: int) -> list[str]:
+    """Navigation items not wholly inside 0..width, and the navigation's own sideways overflow."""
+    return page.evaluate(
+        """(width) => {
+          const nav = document.querySelector('nav.main');
+          if (nav === null) return [];  // signed out: no navigation
+          const outside = [...nav.querySelectorAll('a, button')].filter(item => {
+            const box = item.getBoundingClientRect();
+            return box.left < 0 || box.right > width + 0.5;
+          }).map(item => item.textContent.trim());
+          if (nav.scrollWidth > nav.clientWidth) outside.push(`nav ${nav.scrollWidth} > ${nav.clientWidth}`);
+          return outside;
+        }""",
+        width,
     )
 
 
@@ -89,7 +121,7 @@ def test_the_header_takes_little_of_a_phone_screen(new_page, live_server, family
 
     assert header is not None
     assert header["height"] / 812 <= HEADER_SHARE, f"{header['height']:.0f} px of 812"
-    assert nav_links >= 4  # the navigation is there, in its one row, not cut away
+    assert nav_links >= 4  # the navigation is there, not cut away
     assert overflow(page) == 0
     screenshot(page, f"header-{language}-{'elderly' if elderly else 'standard'}")
 
@@ -173,3 +205,82 @@ def test_the_relatives_pages_fit_a_phone_in_elderly_mode(new_page, live_server, 
         page.goto(path)
         assert overflow(page) == 0, path
         assert small_targets(page, ELDERLY_TARGET) == [], path
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+@pytest.mark.parametrize("who", ["authorizer", "relative"])
+def test_every_navigation_item_is_on_a_phone_screen_in_elderly_mode(
+    new_page, live_server, family, language, who
+):
+    person = family["authorizer"].person if who == "authorizer" else family["bindings"][1].beneficiary.person
+    page = open_as(new_page, live_server, person, width=375, language=language, elderly=True)
+    page.goto("/")
+
+    items = page.locator("nav.main a").count()
+    header = page.locator("header.top").bounding_box()
+
+    assert items >= (5 if who == "authorizer" else 4)  # Notices included
+    assert nav_items_outside(page, 375) == []
+    assert header is not None
+    assert header["height"] / 812 <= HEADER_SHARE
+    heights = page.eval_on_selector_all("nav.main a, nav.main button", "els => els.map(e => e.offsetHeight)")
+    assert min(heights) >= ELDERLY_TARGET
+    screenshot(page, f"nav-{who}-{language}-elderly")
+
+
+@pytest.fixture
+def staff_world(family):
+    """A counter supervisor with the authorizer on screen, and an auditor with a mismatch to read."""
+    from django.utils import timezone
+
+    Enrollment.objects.filter(payment_id=family["payment"].pk).update(paid=False, payment_id=None)
+    staff("supervisor", "counter_supervisor")
+    staff("auditor", "auditor")
+    return {**family, "today": timezone.localdate().isoformat()}
+
+
+def serve(page, person) -> None:
+    page.goto("/staff/")
+    page.fill("#id_counter_id", "A03")
+    page.click("main form:has(#id_counter_id) button[type=submit]")
+    page.fill("#id_id_number", person.id_number)
+    page.click("main form:has(#id_id_number) button[type=submit]")
+    page.wait_for_url("**/staff/person/")
+
+
+@pytest.mark.parametrize(
+    ("elderly", "minimum"), [(False, STANDARD_TARGET), (True, ELDERLY_TARGET)], ids=["standard", "elderly"]
+)
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_standalone_links_are_tap_targets_on_every_kind_of_page(
+    new_page, live_server, staff_world, elderly, minimum, language
+):
+    def check(page, paths):
+        for path in paths:
+            if path is not None:
+                page.goto(path)
+            assert small_targets(page, minimum, every_link=elderly) == [], path or page.url
+            assert nav_items_outside(page, 375) == [], path or page.url
+
+    relative = staff_world["bindings"][1].beneficiary.person
+    payment = staff_world["payment"]
+    signed_out = open_as(new_page, live_server, None, language=language, elderly=elderly)
+    check(signed_out, ["/login/", "/register/"])
+    as_relative = open_as(new_page, live_server, relative, language=language, elderly=elderly)
+    check(as_relative, ["/", "/pay/mine/", "/records/", "/notifications/"])
+    as_authorizer = open_as(
+        new_page, live_server, staff_world["authorizer"].person, language=language, elderly=elderly
+    )
+    check(as_authorizer, ["/notifications/"])
+
+    counter = new_page(width=375, height=812)
+    counter.context.add_cookies(open_as_cookies(live_server, language, elderly))
+    sign_in(counter, "supervisor")
+    check(counter, ["/staff/"])
+    serve(counter, staff_world["authorizer"].person)
+    check(counter, [None, f"/staff/payments/{payment.pk}/refund/"])
+
+    auditor = new_page(width=375, height=812)
+    auditor.context.add_cookies(open_as_cookies(live_server, language, elderly))
+    sign_in(auditor, "auditor")
+    check(auditor, ["/staff/review/", f"/staff/reconciliation/?date={staff_world['today']}"])

@@ -90,7 +90,7 @@ def test_an_auditor_filters_and_exports_csv(new_page, year):
 
     page.goto("/staff/review/")
     assert page.inner_text("#total-payments") == "2"
-    page.fill("#id_region", "320000")
+    page.select_option("#id_region", "320000")
     page.click("main form button[type=submit]")
     page.wait_for_load_state()
     assert page.inner_text("#total-payments") == "1"

@@ -46,9 +46,10 @@ def test_old_notifications_read_as_they_did_with_full_names(family, year, actor_
     with translation.override("en"):
         assert notice_text(debit) == (
             f"Your personal account paid 420.00 yuan for the {year} resident premium of your parent 张国强. "
-            "Balance left: 580.00 yuan."
+            "Available balance left: 580.00 yuan."
         )
         assert notice_text(refund) == (
             f"The 420.00 yuan your personal account paid for the {year} resident premium of your parent "
-            "张国强 was refunded to it. Reason: Paid twice through another channel. Balance: 1,000.00 yuan."
+            "张国强 was refunded to it. Reason: Paid twice through another channel. Available balance: "
+            "1,000.00 yuan."
         )

@@ -29,11 +29,11 @@ def test_an_authorizers_payment_tells_him_and_his_father(family, year, actor_for
         ("premium_paid", "payment", payment.pk)
     ]
     assert texts_of(son, "zh-hans") == [
-        f"您的个人账户为您的父母张国强缴纳了{year}年度城乡居民医保个人缴费420.00元，账户余额580.00元。"
+        f"您的个人账户为您的父母张国强缴纳了{year}年度城乡居民医保个人缴费420.00元，账户可用余额580.00元。"
     ]
     assert texts_of(son, "en") == [
         f"Your personal account paid 420.00 yuan for the {year} resident premium of your parent 张国强. "
-        "Balance left: 580.00 yuan."
+        "Available balance left: 580.00 yuan."
     ]
     # The father reads the relation from his side: his son is his child.
     assert texts_of(father, "zh-hans") == [
@@ -66,7 +66,7 @@ def test_a_self_payment_tells_the_relative_whose_account_the_rule_picked(rate, y
     assert notices_of(poor.authorizer.person) == []
     assert texts_of(rich.authorizer.person, "en") == [
         f"Your parent 李秀兰 paid their {year} resident premium of 420.00 yuan from your personal account "
-        "(the bound account with the highest balance pays). Balance left: 480.00 yuan."
+        "(the bound account with the highest balance pays). Available balance left: 480.00 yuan."
     ]
     # Two children pay for her: she is told which of them did, by name.
     assert texts_of(mother.person, "zh-hans") == [
@@ -89,7 +89,7 @@ def test_a_counter_payment_says_so_to_both_sides(family, year, actor_for):
 
     assert texts_of(family.authorizer.person, "en") == [
         f"At the service counter, your personal account paid 420.00 yuan for the {year} resident premium "
-        "of your parent 张国强. Balance left: 580.00 yuan."
+        "of your parent 张国强. Available balance left: 580.00 yuan."
     ]
     assert texts_of(family.beneficiary.person, "zh-hans") == [
         f"经办窗口已从您的子女张伟的个人账户缴纳您{year}年度城乡居民医保个人缴费420.00元。"
@@ -136,9 +136,9 @@ def test_paying_for_the_family_tells_each_relative_and_the_payer_once_each(rate,
 
     assert texts_of(payer.person, "en") == [
         f"Your personal account paid 420.00 yuan for the {year} resident premium of your parent 陈静. "
-        "Balance left: 580.00 yuan.",
+        "Available balance left: 580.00 yuan.",
         f"Your personal account paid 420.00 yuan for the {year} resident premium of your child 刘小雨. "
-        "Balance left: 160.00 yuan.",
+        "Available balance left: 160.00 yuan.",
     ]
     assert [n.kind for n in notices_of(mother.beneficiary.person)] == [NoticeKind.PREMIUM_PAID]
     assert texts_of(daughter.beneficiary.person, "en") == [

@@ -30,11 +30,12 @@ def test_a_refund_tells_the_authorizer_and_the_relative(family, paid, year):
     assert notice_link(refunded_notice) == f"/payments/{refunded.pk}/"
     assert texts_of(son, "en")[1] == (
         f"The 420.00 yuan your personal account paid for the {year} resident premium of your parent 张国强 "
-        "was refunded to it. Reason: The beneficiary joined employee insurance. Balance: 1,000.00 yuan."
+        "was refunded to it. Reason: The beneficiary joined employee insurance. "
+        "Available balance: 1,000.00 yuan."
     )
     assert texts_of(son, "zh-hans")[1] == (
         f"您的个人账户为您的父母张国强缴纳的{year}年度城乡居民医保个人缴费420.00元已退回您的个人账户。"
-        "退费原因：共济对象已参加职工医保。账户余额1,000.00元。"
+        "退费原因：共济对象已参加职工医保。账户可用余额1,000.00元。"
     )
     assert texts_of(father, "en")[1] == (
         f"Your {year} resident premium of 420.00 yuan, paid from the personal account of your child 张伟, "

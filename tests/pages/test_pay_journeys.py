@@ -220,7 +220,9 @@ def test_a_balance_that_cannot_cover_every_premium_is_refused_on_step_one(client
     assert balance(son) == 50_000
 
 
-def test_a_premium_paid_already_is_refused_next_to_the_year_on_step_one(client, family, year):
+def test_a_premium_paid_already_is_refused_by_name_next_to_the_relatives_on_step_one(client, family, year):
+    """Sent from a page shown before the payment (another tab): the relative is no longer offered, and
+    the refusal says whose premium it was."""
     son, father, _mother = family
     signed_in(client, son.person)
     pay(client, "pay", {**both(family, "first"), "beneficiaries": [father.beneficiary_id]})
@@ -229,8 +231,9 @@ def test_a_premium_paid_already_is_refused_next_to_the_year_on_step_one(client, 
         reverse("pay"), {**both(family, "second"), "beneficiaries": [father.beneficiary_id]}
     )
 
+    page = response.content.decode()
     assert response.status_code == 400
-    assert 'id="id_year-error"' in response.content.decode()
+    assert f'<p class="error" id="id_beneficiaries-error">张德明{year}年度的居民医保费已缴纳。</p>' in page
     assert Payment.objects.count() == 1
 
 
@@ -319,7 +322,7 @@ def test_a_self_payment_check_names_the_payer_the_rule_picks_but_not_his_balance
     page = client.get(check_url).content.decode()
 
     assert text_of(page, "total") == "¥420.00"
-    assert "张伟 (子女)" in page  # her child, from her side
+    assert "张伟（子女）" in page  # her child, from her side
     assert richer.authorizer.person.id_number[-4:] in page  # which of her two sons named 张伟
     assert poorer.authorizer.person.id_number[-4:] not in page
     assert "900.00" not in page
@@ -365,11 +368,11 @@ def test_the_relatives_home_names_his_payers_in_full_from_his_side(client, mothe
 
     page = signed_in(client, mother.person).get(reverse("home")).content.decode()
 
-    assert page.count("张伟 (子女)") == 2
+    assert page.count("张伟（子女）") == 2
     for binding in (poorer, richer):
         assert binding.authorizer.person.id_number[-4:] in page
         assert binding.authorizer.person.id_number not in page
-    assert "(父母)" not in page
+    assert "父母" not in page
     assert "张*" not in page
 
 

@@ -109,7 +109,7 @@ def test_the_relative_on_screen_sees_what_he_receives(client, clerk, family):
 
     html = client.get(reverse("staff:person")).content.decode()
 
-    assert "来自 张建国（子女）：剩余 ¥300.00，共 ¥300.00" in html
+    assert "来自张建国（子女）：剩余 ¥300.00，共 ¥300.00" in html  # no space around a Chinese name
     assert reverse("staff:allowance", args=[father.pk]) not in html  # only the authorizer changes it
 
 
@@ -187,7 +187,7 @@ def test_the_counter_lowers_then_releases_an_allowance_set_online(client, clerk,
     assert released.status_code == 302
     done = client.get(released["Location"]).content.decode()
     assert "共济额度已解除" in done
-    assert "¥100.00 已退回 张建国 的个人账户" in done
+    assert "¥100.00已退回张建国的个人账户" in done
     assert text_of(done, "available-now") == "¥1,000.00"
     assert Allowance.objects.get().status == AllowanceStatus.RELEASED
     assert balance(son) == 100_000

@@ -219,5 +219,5 @@ def test_the_person_page_names_the_kind_of_the_applicants_payments_in_english(cl
 
     page = client.get(reverse("staff:person")).content.decode()
 
-    assert "Long-term-care insurance (¥120.00)" in page
+    assert "Long-term-care insurance (¥120.00)" not in page  # paid: no longer offered
     assert re.search(r"<td[^>]*>Long-term-care insurance</td>", page)

@@ -66,7 +66,7 @@ def test_a_walk_in_resident_chooses_himself_and_pays_by_the_rule(client, clerk, 
     assert 'value="self"' in person_page
     assert "王桂兰（申请人本人）：由余额最高的已绑定账户支付" in person_page
     assert text_of(check, "total") == "¥420.00"
-    assert "张国强 (子女)" in check  # her son, from her side
+    assert "张国强（子女）" in check  # her son, from her side
     assert text_of(check, "balance-before") == "¥900.00"  # staff may see the payer's balance
     assert text_of(check, "balance-after") == "¥480.00"
     assert Payment.objects.count() == 0

@@ -237,7 +237,7 @@ def test_an_auditor_reaches_the_reconciliation_from_the_review_and_sees_a_mismat
     assert "缴费已成功，但参保登记未标记为已缴费。" in body
     table = body[body.index('id="mismatch-table"') :]
     assert father.reference in table
-    assert "enrollment_not_synced" in table
+    assert 'data-kind="enrollment_not_synced"' in table  # for tools, not shown: see test_page_wording
 
 
 def test_a_clean_day_reconciles_on_the_page_and_today_is_the_default(client, auditor, paid):
