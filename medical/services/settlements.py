@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from functools import cache, partial
 
 from django.contrib.auth.models import User
-from django.db import connection
 from django.utils import timezone
 
 from common.outcome import ask_until_known
@@ -73,22 +72,22 @@ def settlement_create(
         category,
         bool(allow_partial),
     ]
-    settlement_pk = _asked(
-        "SELECT * FROM medical_settle(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", params, terminal=terminal
+    row = _asked(
+        _settled_sql("medical_settle(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"), params, terminal=terminal
     )
-    return settlement_get(pk=settlement_pk)
+    return _settlement_from(row)
 
 
 def settlement_reverse(*, terminal: Terminal, settlement_id: str) -> Settlement:
     """Reverses (冲正) a settlement of the terminal's institution made today, whole: the money goes back
     into the allowance, or to the authorizer's personal account if the allowance has been released."""
     _own_id_checked(settlement_id, field="settlement_id")
-    settlement_pk = _asked(
-        "SELECT * FROM medical_settlement_reverse(%s, %s, %s, %s, %s, %s, %s)",
+    row = _asked(
+        _settled_sql("medical_settlement_reverse(%s, %s, %s, %s, %s, %s, %s)"),
         [settlement_id],
         terminal=terminal,
     )
-    return settlement_get(pk=settlement_pk)
+    return _settlement_from(row)
 
 
 def settlement_refund(
@@ -98,38 +97,45 @@ def settlement_refund(
     _own_id_checked(settlement_id, field="settlement_id")
     _own_id_checked(refund_id, field="refund_id")
     _amount_checked(amount_fen)
-    refund_pk = _asked(
+    row = _asked(
         "SELECT * FROM medical_settlement_refund(%s, %s, %s, %s, %s, %s, %s, %s, %s)",
         [settlement_id, refund_id, amount_fen],
         terminal=terminal,
     )
-    return SettlementRefund.objects.select_related("settlement").get(pk=refund_pk)
+    return SettlementRefund.objects.select_related("settlement").get(pk=row[ANSWER])
 
 
-def settlement_get(*, pk: int) -> Settlement:
-    """The settlement with its beneficiary's person and its institution, as select_related would give
-    them, by a statement written once: it answers every settlement request."""
-    with connection.cursor() as cursor:
-        cursor.execute(_settlement_get_sql(), [pk])
-        row = cursor.fetchone()
-    if row is None:
-        raise Settlement.DoesNotExist(pk)
-    settlement, beneficiary, person, institution = instances(row, [Settlement, Insuree, Person, Institution])
-    _cache_related(beneficiary, "person", person)
-    _cache_related(settlement, "beneficiary", beneficiary)
-    _cache_related(settlement, "institution", institution)
-    return settlement  # type: ignore[return-value]  # found by its primary key
+# A settle or reverse call's row: its answer first (replayed, id, refusal, its detail, the notices
+# written), then the settlement it made or answered, with its beneficiary's person and its institution.
+ANSWER = 1
+SETTLEMENT = 5
 
 
 @cache
-def _settlement_get_sql() -> str:
-    tables = {model: model._meta.db_table for model in (Settlement, Insuree, Person, Institution)}
+def _settled_sql(call: str) -> str:
+    """The call and the settlement in one statement, so one round trip answers the request."""
+    tables = {model: model._meta.db_table for model in (Insuree, Person, Institution)}
     return (
-        f"SELECT {columns(Settlement, 's')}, {columns(Insuree, 'b')}, {columns(Person, 'p')}, "  # noqa: S608 - names from the models
-        f"{columns(Institution, 'i')} FROM {tables[Settlement]} s "
-        f"JOIN {tables[Insuree]} b ON b.id = s.beneficiary_id JOIN {tables[Person]} p ON p.id = b.person_id "
-        f"JOIN {tables[Institution]} i ON i.id = s.institution_id WHERE s.id = %s"
+        "SELECT r.o_replayed, r.o_id, r.o_refusal, r.o_detail, r.o_notice_ids, "  # noqa: S608 - names from the models
+        f"{columns(Settlement, 's')}, {columns(Insuree, 'b')}, {columns(Person, 'p')}, "
+        f"{columns(Institution, 'i')} FROM {call} r "
+        "LEFT JOIN LATERAL medical_settlement_fresh(r.o_id) s ON true "
+        f"LEFT JOIN {tables[Insuree]} b ON b.id = s.beneficiary_id "
+        f"LEFT JOIN {tables[Person]} p ON p.id = b.person_id "
+        f"LEFT JOIN {tables[Institution]} i ON i.id = s.institution_id"
     )
+
+
+def _settlement_from(row: tuple) -> Settlement:
+    """The settlement with its beneficiary's person and its institution, as select_related would give
+    them."""
+    settlement, beneficiary, person, institution = instances(
+        row[SETTLEMENT:], [Settlement, Insuree, Person, Institution]
+    )
+    _cache_related(beneficiary, "person", person)
+    _cache_related(settlement, "beneficiary", beneficiary)
+    _cache_related(settlement, "institution", institution)
+    return settlement  # type: ignore[return-value]  # the call's own settlement: it exists
 
 
 def _cache_related(instance, field: str, related) -> None:
@@ -147,7 +153,7 @@ def _amount_checked(amount_fen: object) -> None:
         raise errors.invalid_settlement_amount()
 
 
-def _asked(sql: str, args: list, *, terminal: Terminal) -> int:
+def _asked(sql: str, args: list, *, terminal: Terminal) -> tuple:
     return ask_until_known(
         partial(_ask_once, sql, args, terminal=terminal),
         what="settlement",
@@ -155,7 +161,8 @@ def _asked(sql: str, args: list, *, terminal: Terminal) -> int:
     )
 
 
-def _ask_once(sql: str, args: list, *, terminal: Terminal) -> int:
+def _ask_once(sql: str, args: list, *, terminal: Terminal) -> tuple:
+    """The call's row: its answer (replayed, id, refusal, detail, notices), then what it reads with it."""
     now = timezone.now()
     params = [
         terminal.user.pk,
@@ -167,8 +174,9 @@ def _ask_once(sql: str, args: list, *, terminal: Terminal) -> int:
         now,
     ]
     # The notices it wrote to both sides leave through the notices' relay.
-    _replayed, pk, refusal, detail, _notices = function_call(sql, params, refusals=REFUSALS)
+    row = function_call(sql, params, refusals=REFUSALS)
+    _replayed, _pk, refusal, detail, _notices = row[:SETTLEMENT]
     if refusal:
         # Refused after the code was used: the use is committed, the refusal is the answer.
         raise REFUSALS[refusal](detail or "")
-    return pk
+    return row

@@ -8,6 +8,7 @@ import datetime
 
 import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from insurees.models import InsureeStatus
@@ -99,6 +100,43 @@ def test_a_settlement_pays_the_institution_from_the_allowances_hold(family, allo
     assert balance(family.authorizer.account_id) == 50_000  # the personal account is not touched
     voucher = Voucher.objects.get()
     assert (voucher.used_by_id, voucher.used_for, voucher.refusal) == (clinic.institution.pk, "INV-1", "")
+
+
+def field_values(settlement: Settlement) -> dict:
+    return {field.attname: getattr(settlement, field.attname) for field in Settlement._meta.concrete_fields}
+
+
+def statements_sent(queries: CaptureQueriesContext) -> list[str]:
+    # The test's transaction puts a savepoint around each call (medical/services/calls.py).
+    return [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+
+
+def test_a_settlement_and_its_reversal_are_answered_by_the_statement_that_makes_them(
+    family, allowance, clinic, code
+):
+    with CaptureQueriesContext(connection) as queries:
+        settled = clinic.settle(code, 12_000, settlement_id="INV-1", category="drugs")
+    assert len(statements_sent(queries)) == 1
+    assert field_values(settled) == field_values(Settlement.objects.get(pk=settled.pk))
+    assert settled.beneficiary.person == family.beneficiary.person
+    assert settled.institution == clinic.institution
+
+    with CaptureQueriesContext(connection) as queries:
+        reversed_ = clinic.reverse("INV-1")
+    assert len(statements_sent(queries)) == 1
+    assert field_values(reversed_) == field_values(Settlement.objects.get(pk=settled.pk))
+    assert reversed_.status == SettlementStatus.REVERSED
+
+    again = clinic.settle(code, 12_000, settlement_id="INV-1", category="drugs", key=None)
+    assert field_values(again) == field_values(reversed_)  # replayed by its own id: as it is now
+
+
+def test_the_answers_read_is_planned_for_one_row():
+    # PostgreSQL's guess for a set-returning function is 1,000 rows, for which it would join the
+    # answer to the insurees and persons by reading both tables whole.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT prorows FROM pg_proc WHERE proname = 'medical_settlement_fresh'")
+        assert cursor.fetchone() == (1,)
 
 
 @pytest.mark.parametrize("category", COVERED_CATEGORIES)

@@ -37,6 +37,7 @@ DROP FUNCTION IF EXISTS medical_settlement_credit_back(bigint, bigint, bigint, t
 DROP FUNCTION IF EXISTS medical_own_id_claim(integer, bigint, text, text);
 DROP FUNCTION IF EXISTS medical_settlement_notices(bigint, text, bigint, jsonb, timestamptz);
 DROP FUNCTION IF EXISTS medical_key_taken(integer, text, text, bigint);
+DROP FUNCTION IF EXISTS medical_settlement_fresh(bigint);
 DROP TYPE IF EXISTS medical_settled;
 
 -- The answer of a settlement, a reversal or a refund: replayed or made now, its id (none when refused
@@ -49,6 +50,16 @@ CREATE TYPE medical_settled AS (
     o_detail text,
     o_notice_ids bigint[]
 );
+
+-- The settlement as it is now, for the answer of the call that wrote it, in the same statement:
+--     SELECT ... FROM medical_settle(...) r LEFT JOIN LATERAL medical_settlement_fresh(r.o_id) s ON true
+-- A volatile function reads with a snapshot of its own, taken after the call; the statement's, taken
+-- before it, would not see the row. One round trip answers the request. ROWS 1: the planner's default
+-- guess for a set-returning function, 1,000 rows, would join them to the insurees by scanning them all.
+CREATE FUNCTION medical_settlement_fresh(p_id bigint)
+RETURNS SETOF medical_settlement
+LANGUAGE sql VOLATILE ROWS 1
+AS $$ SELECT * FROM medical_settlement WHERE id = p_id $$;
 
 -- The institution's own id (a settlement's or a refund's) held until the transaction ends, so that two
 -- requests naming it queue (p_class: 19 settlements, 20 refunds).
