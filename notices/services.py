@@ -20,7 +20,7 @@ from django.utils import timezone
 from common.db_errors import unless_database_away
 from common.faults import FaultLog
 from notices.models import Notice, NoticeKind, NoticeLink
-from notices.senders import notice_senders
+from notices.senders import Sender, notice_senders, notice_senders_batch
 
 logger = logging.getLogger(__name__)
 
@@ -111,7 +111,9 @@ def notices_deliver_pending(*, batch: int = DELIVERY_BATCH, seconds: float | Non
     delivered = 0
     while True:
         notices = _claimed(batch)
-        sent = {notice.pk for notice in notices if _sent(notice)}
+        senders = notice_senders()
+        with notice_senders_batch(senders):
+            sent = {notice.pk for notice in notices if _sent(notice, senders)}
         failed = [notice.pk for notice in notices if notice.pk not in sent]
         now = timezone.now()
         if sent:
@@ -166,10 +168,10 @@ def _claimed(batch: int) -> list[Notice]:
     return list(Notice.objects.select_related("person").filter(pk__in=ids).order_by("pk"))
 
 
-def _sent(notice: Notice) -> bool:
+def _sent(notice: Notice, senders: list[Sender]) -> bool:
     """Sends the notice through every sender; whether all of them succeeded."""
     sent = True
-    for sender in notice_senders():
+    for sender in senders:
         try:
             sender.send(notice=notice)
         except Exception:
