@@ -1,21 +1,24 @@
-"""The settlement flow with no framework: a bare WSGI app making the portal's calls, to measure what
-serving two HTTP requests from Python costs on this machine before Django, DRF and the portal's own
-code add theirs (bench/RESULTS.md, "Settlements: the serving floor").
+"""The settlement flow with no framework: a bare WSGI app making the portal's round trips, to measure
+what serving two HTTP requests from Python costs on this machine before Django, DRF and the portal's
+own code add theirs (bench/RESULTS.md, "Settlements: the answer in the call's statement, and the
+serving floor").
 
-The same round trips as the portal's flow, in the same order, and nothing else: the sign-in cache read
-from Redis (one GET of the token's digest, as accounts.authentication makes; who the token is comes
-from a table read once at start, since the cached value would need Django to unpickle), then the very
-SQL of medical.services (medical_voucher_issue; medical_settle with its settlement read in the same
-statement). No validation, no error shape, no rate limit, no request id, no logs: a floor, not a
-server. gunicorn as the portal runs it (gthread, 2 workers x 4 threads), driven by settle_load.py:
+The portal's round trips, in its order, and nothing else: the sign-in cache's read of the token's
+entry from Redis (the portal's key; who the token is comes from a table read once at start, since the
+entry is a pickled user that only Django reads), a code's rate limit counted by a script in Redis as
+common.throttling counts it, and the very calls of medical.services with the same columns read back
+(medical_voucher_issue; medical_settle with its settlement, beneficiary, person and institution in
+the same statement). No validation, error shape, request id or logs: a floor, not a server; any
+database error answers 422, so read the run's statuses. gunicorn as the portal runs it (gthread,
+2 workers x 4 threads), driven by settle_load.py:
 
     gunicorn -k gthread -w 2 --threads 4 -b 127.0.0.1:8799 --chdir bench serving_floor:app
-    python bench/settle_load.py --port 8799 --connections 16 --duration 20 \\
+    python bench/settle_load.py --port 8799 --connections 16 --duration 15 \\
         --relatives bench/out/smoke-settle-relatives.txt --terminals bench/out/smoke-settle-terminals.txt \\
         --prefix F1
 
 FLOOR_DATABASE_URL and FLOOR_REDIS_URL name the benchmark's database and Redis (the smoke world's by
-default); FLOOR_SIGN_IN=none leaves the Redis read out.
+default); FLOOR_SIGN_IN=none leaves the Redis round trips out.
 """
 
 from __future__ import annotations
@@ -37,8 +40,9 @@ SIGN_IN = os.environ.get("FLOOR_SIGN_IN", "redis")
 SHANGHAI = ZoneInfo("Asia/Shanghai")  # the business day, as the portal's TIME_ZONE
 
 VOUCHER = "SELECT * FROM medical_voucher_issue(%s, %s, %s, %s)"
+# All the columns, as the portal reads them into its instances (medical.services.settlements).
 SETTLE = (
-    "SELECT r.o_id, s.paid_fen, s.cash_due_fen, s.created_at, p.name "
+    "SELECT r.o_replayed, r.o_id, r.o_refusal, r.o_detail, r.o_notice_ids, s.*, b.*, p.*, i.* "
     "FROM medical_settle(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) r "
     "LEFT JOIN LATERAL medical_settlement_fresh(r.o_id) s ON true "
     "LEFT JOIN insurees_insuree b ON b.id = s.beneficiary_id LEFT JOIN insurees_person p ON p.id = b.person_id "
@@ -61,10 +65,19 @@ def _connection() -> psycopg.Connection:
     return _local.connection
 
 
+# common.throttling's script: trim, count, add.
+_LIMIT = REDIS.register_script(
+    "redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[1]) - 60) "
+    "if redis.call('ZCARD', KEYS[1]) >= 20 then return 1 end "
+    "redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2]) redis.call('EXPIRE', KEYS[1], 60) return false"
+)
+
+
 def _caller(environ) -> tuple[int, int | None, int | None]:
     key = environ.get("HTTP_AUTHORIZATION", "").removeprefix("Token ")
     if SIGN_IN == "redis":
-        REDIS.get("auth:token:" + hashlib.sha256(key.encode()).hexdigest())
+        # Django's cache key: KEY_PREFIX (none), version 1, then accounts.authentication's key.
+        REDIS.get(":1:auth:token:" + hashlib.sha256(key.encode()).hexdigest())
     if not _who:
         with _who_lock, psycopg.connect(DATABASE_URL) as connection:
             if not _who:
@@ -90,6 +103,10 @@ def app(environ, start_response):
 
 def _answer(environ, body: dict, now: datetime.datetime, user_id, person_id, institution_id) -> dict:
     if environ["PATH_INFO"] == "/api/v1/vouchers/":
+        if SIGN_IN == "redis":
+            _LIMIT(
+                keys=[f":1:throttle-zset_voucher_{user_id}"], args=[now.timestamp(), secrets.token_hex(16)]
+            )
         code = f"{secrets.randbelow(10**20):020d}"
         row = (
             _connection()
@@ -104,6 +121,4 @@ def _answer(environ, body: dict, now: datetime.datetime, user_id, person_id, ins
         now.astimezone(SHANGHAI).date(), now,
     ]  # fmt: skip
     row = _connection().execute(SETTLE, params).fetchone()
-    return (
-        {"id": row[0], "paid_fen": row[1], "cash_due_fen": row[2], "name": row[4]} if row and row[0] else {}
-    )
+    return {"id": row[1], "settlement_id": body["settlement_id"]} if row and row[1] else {}

@@ -13,7 +13,8 @@ def run_sql_file(migration_file: str, name: str) -> migrations.RunSQL:
     Each file holds the current text of its functions and triggers and drops them before creating
     them, so a change is an edit of the file plus a migration that loads it again. PL/pgSQL bodies
     are checked for tables and columns only when they run, so an older migration that loads the
-    newer text works on a new database too.
+    newer text works on a new database too; an SQL-language function's body is checked as it is
+    created, so it may name only what existed when the file was first loaded.
     """
     path = Path(migration_file).resolve().parent / "sql" / name
     return migrations.RunSQL([path.read_text(encoding="utf-8")], migrations.RunSQL.noop)

@@ -7,6 +7,7 @@ An SMS gateway is one class more with the same `send` (see docs/ARCHITECTURE.md,
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -21,6 +22,8 @@ from django.utils.module_loading import import_string
 from notices.models import Notice
 from notices.rendering import notice_subject, notice_text
 
+logger = logging.getLogger(__name__)
+
 
 class Sender(Protocol):
     def send(self, *, notice: Notice) -> None:
@@ -33,20 +36,27 @@ class EmailSender:
 
     A batch's messages go through one connection to the mail server, opened at the first of them: a
     connection a message costs (TCP, TLS and login for each) would bound the relay at a few messages a
-    second. A send that fails closes it, and the next opens another; once opening fails, the rest of the
-    batch fails at once (its notices are tried again later) instead of each waiting EMAIL_TIMEOUT."""
+    second. A message sent on a connection kept from an earlier one that fails (the server may have
+    closed it meanwhile) is sent once more on a new connection; one that fails on a new connection
+    fails. Once opening fails, the rest of the batch fails at once (its notices are tried again later)
+    instead of each waiting EMAIL_TIMEOUT."""
 
     def __init__(self) -> None:
         self._batch = threading.local()  # one batch at a time per thread; the sender is shared
 
     @contextmanager
     def batch(self) -> Iterator[None]:
-        self._batch.connection, self._batch.unreachable = get_connection(), None
+        outer = getattr(self._batch, "connection", None), getattr(self._batch, "unreachable", None)
+        connection = self._batch.connection = get_connection()
+        self._batch.unreachable = None
         try:
             yield
         finally:
-            connection, self._batch.connection = self._batch.connection, None
-            connection.close()
+            self._batch.connection, self._batch.unreachable = outer
+            try:
+                connection.close()
+            except Exception:  # noqa: BLE001 - the messages are sent: a failed QUIT must not undo that
+                logger.warning("closing the mail server's connection failed", exc_info=True)
 
     def send(self, *, notice: Notice) -> None:
         address = notice.person.email
@@ -58,19 +68,33 @@ class EmailSender:
         if connection is None:
             send_mail(subject, body, None, [address])
             return
+        try:
+            self._send(connection, subject, body, address)
+        except Exception:
+            connection.close()  # it may be broken: the next message opens another
+            raise
+
+    def _send(self, connection, subject: str, body: str, address: str) -> None:
+        kept = not self._opened(connection)
+        try:
+            send_mail(subject, body, None, [address], connection=connection)
+        except Exception:
+            if not kept:
+                raise
+            connection.close()
+            self._opened(connection)
+            send_mail(subject, body, None, [address], connection=connection)
+
+    def _opened(self, connection) -> bool:
+        """Opens the batch's connection if it is not open; whether it did."""
         if self._batch.unreachable is not None:
             raise ConnectionError(
                 f"the mail server could not be reached in this batch: {self._batch.unreachable}"
             )
         try:
-            connection.open()  # a no-op while open
+            return bool(connection.open())  # SMTP: True when it opened one; other backends: None
         except Exception as exc:
             self._batch.unreachable = repr(exc)
-            raise
-        try:
-            send_mail(subject, body, None, [address], connection=connection)
-        except Exception:
-            connection.close()  # it may be broken: the next message opens another
             raise
 
 

@@ -132,10 +132,12 @@ def _settlement_from(row: tuple) -> Settlement:
     settlement, beneficiary, person, institution = instances(
         row[SETTLEMENT:], [Settlement, Insuree, Person, Institution]
     )
+    if settlement is None:  # never: the call answered with its own settlement's id
+        raise Settlement.DoesNotExist(row[ANSWER])
     _cache_related(beneficiary, "person", person)
     _cache_related(settlement, "beneficiary", beneficiary)
     _cache_related(settlement, "institution", institution)
-    return settlement  # type: ignore[return-value]  # the call's own settlement: it exists
+    return settlement  # type: ignore[return-value]  # instances() gives Model
 
 
 def _cache_related(instance, field: str, related) -> None:

@@ -56,6 +56,9 @@ CREATE TYPE medical_settled AS (
 -- A volatile function reads with a snapshot of its own, taken after the call; the statement's, taken
 -- before it, would not see the row. One round trip answers the request. ROWS 1: the planner's default
 -- guess for a set-returning function, 1,000 rows, would join them to the insurees by scanning them all.
+-- A prepared statement reads the table through this function's row type, so a plan made before a
+-- column of medical_settlement is dropped or changes type would fail after it: a migration that does
+-- so loads this file again, which replaces the function and so every plan built on it (a test checks).
 CREATE FUNCTION medical_settlement_fresh(p_id bigint)
 RETURNS SETOF medical_settlement
 LANGUAGE sql VOLATILE ROWS 1
