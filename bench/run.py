@@ -1,4 +1,4 @@
-"""The collection-season benchmark, end to end, in one run (bench/README.md).
+"""The collection-season benchmark, end to end, in one run (bench/RESULTS.md).
 
 1. a world on PostgreSQL (bench/generate.py), unless --reuse finds one;
 2. gunicorn (config.settings.bench: production settings over loopback HTTP), a real Celery worker

@@ -1,4 +1,4 @@
-"""The benchmark's profile (bench/README.md): the production settings, served over loopback HTTP.
+"""The benchmark's profile (bench/RESULTS.md): the production settings, served over loopback HTTP.
 
 Only what a loopback run without TLS needs differs from production; every default can still be
 overridden from the environment. The benchmark uses its own database and Redis db 9.
