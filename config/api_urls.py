@@ -23,7 +23,6 @@ from medical.institution_apis import (
 from mutual_aid.apis import BindingDetailApi, BindingListCreateApi, PledgeApi
 from notices.apis import NoticeListApi, NoticeReadApi
 from payments.apis import (
-    ExpenditureListApi,
     PaymentDetailApi,
     PaymentFamilyApi,
     PaymentListCreateApi,
@@ -31,6 +30,7 @@ from payments.apis import (
     PaymentSelfApi,
     PremiumApi,
 )
+from portal.apis import ExpenditureListApi
 
 urlpatterns = [
     # The calls made about a million times a day first: patterns are tried in order on every request.

@@ -24,9 +24,8 @@ from payments.views import (
     payment_detail_view,
     receipt_verify_view,
     receipt_view,
-    records_view,
 )
-from portal.views import home_view
+from portal.views import home_view, records_view
 
 urlpatterns = [
     path("", home_view, name="home"),

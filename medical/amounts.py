@@ -3,6 +3,8 @@ bill's, a refund's, a statement's."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -10,15 +12,19 @@ from common.errors import ApplicationError
 from common.money import yuan_to_fen
 from medical import errors
 
+# Yuan as written: ASCII digits (after NFKC, so a Chinese keyboard's full-width ones too), commas only
+# between groups of three ("1,000.50": a comma anywhere else, as in "3,00", is no amount), at most two
+# decimals, a minus for a statement's net below zero.
+_YUAN = re.compile(r"-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]{1,2})?")
+
 
 def _fen_or_none(value: object) -> int | None:
     if isinstance(value, bool) or not isinstance(value, str | int):
         return None
-    text = str(value).strip().replace(",", "").removeprefix("¥").strip()
-    try:
-        return yuan_to_fen(Decimal(text)) if text and "e" not in text.lower() else None
-    except (ValueError, ArithmeticError):
+    text = unicodedata.normalize("NFKC", str(value)).strip().removeprefix("¥").strip()
+    if not _YUAN.fullmatch(text):
         return None
+    return yuan_to_fen(Decimal(text.replace(",", "")))
 
 
 def _positive_fen(value: object, *, maximum: int, error: Callable[[], ApplicationError]) -> int:

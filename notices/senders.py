@@ -68,22 +68,15 @@ class EmailSender:
         if connection is None:
             send_mail(subject, body, None, [address])
             return
-        try:
-            self._send(connection, subject, body, address)
-        except Exception:
-            connection.close()  # it may be broken: the next message opens another
-            raise
-
-    def _send(self, connection, subject: str, body: str, address: str) -> None:
-        kept = not self._opened(connection)
-        try:
-            send_mail(subject, body, None, [address], connection=connection)
-        except Exception:
-            if not kept:
-                raise
-            connection.close()
-            self._opened(connection)
-            send_mail(subject, body, None, [address], connection=connection)
+        for attempt in range(2):
+            kept = not self._opened(connection)
+            try:
+                send_mail(subject, body, None, [address], connection=connection)
+                return
+            except Exception:
+                connection.close()  # it may be broken: the next message opens another
+                if not kept or attempt:
+                    raise
 
     def _opened(self, connection) -> bool:
         """Opens the batch's connection if it is not open; whether it did."""

@@ -111,6 +111,8 @@ def notices_deliver_pending(*, batch: int = DELIVERY_BATCH, seconds: float | Non
     delivered = 0
     while True:
         notices = _claimed(batch)
+        if not notices:
+            return delivered
         senders = notice_senders()
         with notice_senders_batch(senders):
             sent = {notice.pk for notice in notices if _sent(notice, senders)}

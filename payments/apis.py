@@ -1,5 +1,4 @@
 from django.http import HttpResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -28,7 +27,6 @@ from mutual_aid.selectors import binding_list_for_person
 from payments.models import Payment
 from payments.receipts import receipt_pdf
 from payments.selectors import (
-    expenditure_list_for_person,
     payment_get_for_person,
     payment_list_for_person,
     premium_due_for,
@@ -333,52 +331,3 @@ class PaymentReceiptApi(APIView):
         response = HttpResponse(receipt_pdf(payment=payment, request=request), content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="receipt-{payment.reference}.pdf"'
         return response
-
-
-class ExpenditureListApi(APIView):
-    """The caller's personal-account debits and refunds (支出记录), newest first."""
-
-    permission_classes = [IsInsuree]
-
-    class FilterSerializer(serializers.Serializer):
-        date_from = serializers.DateField(required=False)
-        date_to = serializers.DateField(required=False)
-
-    class OutputSerializer(serializers.Serializer):
-        kind = serializers.CharField()
-        at = serializers.DateTimeField()
-        amount = serializers.CharField()
-        payment = PaymentOutputSerializer()
-
-    @extend_schema(
-        parameters=[OpenApiParameter("from", str), OpenApiParameter("to", str)],
-        responses={
-            200: paginated("ExpenditurePage", OutputSerializer(many=True)),
-            **error_responses(400, 401, 403),
-        },
-    )
-    def get(self, request):
-        query = self.FilterSerializer(
-            data={
-                k: v
-                for k, v in {
-                    "date_from": request.query_params.get("from"),
-                    "date_to": request.query_params.get("to"),
-                }.items()
-                if v
-            }
-        )
-        query.is_valid(raise_exception=True)
-        lines = expenditure_list_for_person(person=person_of(request.user), **query.validated_data)
-        paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(lines, request, self)
-        rows = [
-            {
-                "kind": line.kind,
-                "at": timezone.localtime(line.at),
-                "amount": yuan(line.amount_fen),
-                "payment": line.payment,
-            }
-            for line in page
-        ]
-        return paginator.get_paginated_response(self.OutputSerializer(rows, many=True).data)

@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,10 +20,8 @@ from payments.forms import ConfirmForm, PayForm, SelfPayForm, VerifyForm, kind_c
 from payments.outcome_page import payment_outcome_unknown_page
 from payments.receipts import receipt_pdf
 from payments.selectors import (
-    expenditure_list_for_person,
     payment_get_for_person,
     payment_list_for_idempotency_key,
-    payment_list_for_person,
     payment_preview_for_relatives,
     payment_preview_for_self,
     payment_verify,
@@ -378,17 +375,6 @@ def receipt_view(request, payment_id: int):
     response = HttpResponse(receipt_pdf(payment=payment, request=request), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="receipt-{payment.reference}.pdf"'
     return response
-
-
-@login_required
-def records_view(request):
-    """Expenditure records of my account, and the payments made for me."""
-    person = page_person(request)
-    expenditures = Paginator(expenditure_list_for_person(person=person), 20).get_page(request.GET.get("page"))
-    received = [
-        p for p in payment_list_for_person(person=person)[:50] if p.beneficiary.person_id == person.pk
-    ]
-    return render(request, "portal/records.html", {"expenditures": expenditures, "received": received})
 
 
 def receipt_verify_view(request):

@@ -1,16 +1,18 @@
 """The home page: each reader's insurances, bindings and premiums, from the apps that own them."""
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from common.permissions import staff_landing
+from common.permissions import page_person, staff_landing
 from insurees.models import Scheme
 from insurees.selectors import insurances_of
 from mutual_aid.models import BindingStatus
 from mutual_aid.selectors import binding_list_for_person
-from payments.selectors import PremiumOverview, premium_overview_for_many
+from payments.selectors import PremiumOverview, payment_list_for_person, premium_overview_for_many
 from portal.context_processors import staff_pages_exist
+from portal.expenditures import expenditure_records_for_person
 
 
 @login_required
@@ -49,3 +51,15 @@ def home_view(request):
             and any(b.status == BindingStatus.ACTIVE for b in received),
         },
     )
+
+
+@login_required
+def records_view(request):
+    """Expenditure records of my account, and the premiums paid for me."""
+    person = page_person(request)
+    records = expenditure_records_for_person(person=person)
+    expenditures = Paginator(records, 20).get_page(request.GET.get("page"))
+    received = [
+        p for p in payment_list_for_person(person=person)[:50] if p.beneficiary.person_id == person.pk
+    ]
+    return render(request, "portal/records.html", {"expenditures": expenditures, "received": received})

@@ -181,6 +181,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "common.api.exception_handler",
+    # The client's address for the rate limits: X-Forwarded-For as far as our own proxies wrote it, never
+    # a value a client wrote (.env.example, NUM_PROXIES).
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "DEFAULT_THROTTLE_RATES": {
         "login_ip": env("LOGIN_RATE", default="30/min"),
         "register": "10/min",

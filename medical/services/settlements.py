@@ -105,8 +105,9 @@ def settlement_refund(
     return SettlementRefund.objects.select_related("settlement").get(pk=row[ANSWER])
 
 
-# A settle or reverse call's row: its answer first (replayed, id, refusal, its detail, the notices
-# written), then the settlement it made or answered, with its beneficiary's person and its institution.
+# Every call's row begins with its medical_settled answer (replayed, id, refusal, its detail, the
+# notices written): ANSWER is the id of what it made or answered. A settle or reverse row goes on, from
+# SETTLEMENT, with that settlement, its beneficiary's person and its institution (_settled_sql).
 ANSWER = 1
 SETTLEMENT = 5
 

@@ -85,7 +85,8 @@ def test_repeated_failures_lock_the_id_number_until_an_admin_clears_it(api_clien
     assert not LoginFailure.objects.exists()
 
 
-def test_login_is_throttled_per_address(api_client, db, settings):
+@pytest.fixture
+def three_sign_ins_a_minute(settings):
     from rest_framework.throttling import SimpleRateThrottle
 
     # DRF reads the rates into a class attribute at import: set it, and put the original back after.
@@ -93,15 +94,37 @@ def test_login_is_throttled_per_address(api_client, db, settings):
     rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "login_ip": "3/min"}
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
     SimpleRateThrottle.THROTTLE_RATES = rates
-    try:
-        codes = [
-            api_client.post("/api/v1/auth/token/", {"username": f"u{i}", "password": "x"}).status_code
-            for i in range(5)
-        ]
-    finally:
-        SimpleRateThrottle.THROTTLE_RATES = original
-    assert codes[:3] == [401, 401, 401]
-    assert codes[3:] == [429, 429]
+    yield settings
+    SimpleRateThrottle.THROTTLE_RATES = original
+
+
+def sign_ins(client, forwarded_for=lambda i: None) -> list[int]:
+    codes = []
+    for i in range(5):
+        headers = {"HTTP_X_FORWARDED_FOR": forwarded_for(i)} if forwarded_for(i) else {}
+        response = client.post("/api/v1/auth/token/", {"username": f"u{i}", "password": "x"}, **headers)
+        codes.append(response.status_code)
+    return codes
+
+
+def test_login_is_throttled_per_address(api_client, db, three_sign_ins_a_minute):
+    assert sign_ins(api_client) == [401, 401, 401, 429, 429]
+
+
+def test_an_address_a_client_writes_in_x_forwarded_for_is_not_the_one_counted(
+    api_client, db, three_sign_ins_a_minute
+):
+    assert sign_ins(api_client, lambda i: f"10.0.{i}.1") == [401, 401, 401, 429, 429]
+
+
+def test_behind_a_proxy_the_address_it_appended_is_counted(api_client, db, three_sign_ins_a_minute):
+    """nginx appends the client's address to whatever the client wrote: with NUM_PROXIES=1 that last
+    one is counted, so a made-up prefix changes nothing, and two clients behind the proxy are two."""
+    settings = three_sign_ins_a_minute
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+
+    assert sign_ins(api_client, lambda i: f"10.0.{i}.1, 203.0.113.7") == [401, 401, 401, 429, 429]
+    assert sign_ins(api_client, lambda i: "198.51.100.9")[0] == 401
 
 
 def test_me_shows_masked_id_and_the_balance_only_for_the_employee_scheme(as_authorizer, authorizer):
