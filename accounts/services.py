@@ -8,6 +8,7 @@ Whatever here changes or deletes a login or a token drops its entries from the s
 from __future__ import annotations
 
 import datetime
+import math
 from collections.abc import Iterable
 
 from django.contrib.auth import authenticate, password_validation
@@ -131,8 +132,18 @@ def _identifier_key(identifier: str) -> str:
     return number if looks_like_id_number(number) else identifier
 
 
-def login_is_locked(*, identifier: str) -> bool:
-    return _recent_failures(identifier) >= MAX_FAILURES
+def _locked_for(identifier: str) -> int:
+    """Seconds until the identifier may try again (0: it may now): until enough of its recent failures
+    have left the window that fewer than MAX_FAILURES remain."""
+    times = list(
+        LoginFailure.objects.filter(identifier=identifier, created_at__gte=timezone.now() - LOCKOUT)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+    )
+    if len(times) < MAX_FAILURES:
+        return 0
+    unlocks_at = times[len(times) - MAX_FAILURES] + LOCKOUT
+    return max(math.ceil((unlocks_at - timezone.now()).total_seconds()), 1)
 
 
 def login_attempts_left(*, identifier: str) -> int:
@@ -144,9 +155,12 @@ def login_attempts_left(*, identifier: str) -> int:
 def login_attempt(*, identifier: str, password: str, ip: str | None) -> User:
     """Signs in by ID number (insurees) or username (staff); too many failures lock the identifier."""
     identifier = _identifier_key(identifier)
-    if login_is_locked(identifier=identifier):
+    locked_for = _locked_for(identifier)
+    if locked_for:
         raise ApplicationError(
-            "rate_limited", _("Too many failed sign-ins. Please try again in 15 minutes or ask the counter.")
+            "rate_limited",
+            _("Too many failed sign-ins. Please try again in 15 minutes or ask the counter."),
+            retry_after=locked_for,
         )
     user = authenticate(username=identifier, password=password)
     if user is None:

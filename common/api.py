@@ -69,7 +69,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return response
     if isinstance(exc, ApplicationError):
         response = error_response(exc.code, str(exc.message), exc.status, exc.field)
-        if exc.status == status.HTTP_503_SERVICE_UNAVAILABLE:
+        if exc.retry_after:
+            response["Retry-After"] = str(exc.retry_after)
+        elif exc.status == status.HTTP_503_SERVICE_UNAVAILABLE:
             response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
     if isinstance(exc, exceptions.ValidationError):

@@ -40,6 +40,38 @@ class YearField(serializers.IntegerField):
         super().__init__(**kwargs)
 
 
+class DateRangeSerializer(serializers.Serializer):
+    """`?from=&to=`: local dates (YYYY-MM-DD), both optional, both included; a refusal names the
+    parameter as the caller sent it."""
+
+    date_from = serializers.DateField(required=False)
+    date_to = serializers.DateField(required=False)
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if isinstance(exc.detail, dict):
+                exc.detail = {_PARAMETER.get(name, name): errors for name, errors in exc.detail.items()}
+            raise
+
+    def validate(self, attrs):
+        if attrs.get("date_from") and attrs.get("date_to") and attrs["date_from"] > attrs["date_to"]:
+            raise serializers.ValidationError({"from": _("The start date is after the end date.")})
+        return attrs
+
+    @classmethod
+    def filters_from(cls, request) -> dict:
+        params = {k: v for k, v in request.query_params.items() if v}
+        params = {("date_" + k if k in _PARAMETER.values() else k): v for k, v in params.items()}
+        serializer = cls(data=params)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+
+_PARAMETER = {"date_from": "from", "date_to": "to"}
+
+
 def yuan(fen: int) -> str:
     return str(fen_to_yuan(fen))
 

@@ -49,13 +49,16 @@ STATUS_BY_CODE: dict[str, int] = {
 class ApplicationError(Exception):
     """A refusal of a business rule: a stable code, a translatable message, an optional field."""
 
-    def __init__(self, code: str, message: str | Promise, field: str | None = None) -> None:
+    def __init__(
+        self, code: str, message: str | Promise, field: str | None = None, *, retry_after: int | None = None
+    ) -> None:
         if code not in STATUS_BY_CODE:
             raise ValueError(f"unknown error code {code!r}")
         super().__init__(str(message))
         self.code = code
         self.message = message
         self.field = field
+        self.retry_after = retry_after  # seconds, for a refusal that lifts by itself (Retry-After)
 
     @property
     def status(self) -> int:

@@ -45,6 +45,18 @@ def server_error(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler400: a request Django refused before any view could (a body over
+    DATA_UPLOAD_MAX_MEMORY_SIZE, too many fields, a host not allowed): the API in its error shape, the
+    portal's page otherwise, rendered without a request context (the request itself is what failed)."""
+    if request.path.startswith("/api/"):
+        return _api_error(
+            "invalid_input", _("The request could not be read: it is too large or malformed."), 400
+        )
+    elderly_mode = request.COOKIES.get(ELDERLY_COOKIE) == "1"
+    return HttpResponse(loader.get_template("400.html").render({"elderly_mode": elderly_mode}), status=400)
+
+
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """handler403: the portal's page, in the reader's language, with the reason a view gave (a staff
     role check says which pages the reader can use); the API in its error shape."""

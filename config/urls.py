@@ -17,5 +17,6 @@ urlpatterns = [
 # Error pages that render without the database (a restart, a dropped connection).
 handler500 = "common.views.server_error"
 # The portal's own pages in the reader's language (the API keeps its error shape).
+handler400 = "common.views.bad_request"
 handler403 = "common.views.permission_denied"
 handler404 = "common.views.page_not_found"

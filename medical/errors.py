@@ -138,15 +138,33 @@ def region_mismatch() -> ApplicationError:
     )
 
 
-def insufficient_allowance(remaining_fen: int) -> ApplicationError:
-    return ApplicationError(
-        "insufficient_allowance",
-        _(
+class InsufficientAllowance(ApplicationError):
+    """The allowance that would pay has less left than the bill, and the bill allowed no partial payment."""
+
+    def __init__(self, remaining_fen: int) -> None:
+        message = _(
             "The allowance has %(remaining)s yuan left, less than the amount; nothing was paid. Settle "
             "with allow_partial to take what is left and collect the rest in cash."
-        )
-        % {"remaining": format_yuan(remaining_fen)},
-        field="amount",
+        ) % {"remaining": format_yuan(remaining_fen)}
+        super().__init__("insufficient_allowance", message, field="amount")
+        self.remaining_fen = remaining_fen
+
+
+def insufficient_allowance(remaining_fen: int) -> InsufficientAllowance:
+    return InsufficientAllowance(remaining_fen)
+
+
+def insufficient_allowance_at_till_message(remaining_fen: int) -> str:
+    """The same refusal as the cashier's page says it, naming its checkbox rather than the API's field."""
+    return _(
+        "The allowance has %(remaining)s yuan left, less than the amount; nothing was paid. To take what "
+        "is left and collect the rest in cash, tick the box below and scan a new code."
+    ) % {"remaining": format_yuan(remaining_fen)}
+
+
+def voucher_code_missing() -> ApplicationError:
+    return ApplicationError(
+        "invalid_input", _("Give the 20 digits of the patient's payment code."), field="voucher_code"
     )
 
 

@@ -198,13 +198,16 @@ def allowance_release_view(request, binding_id: int):
         raise Http404
     if request.method == "POST":
         try:
-            allowance_release(authorizer=person, binding_id=binding.pk, actor=Actor(user=request.user))
+            released = allowance_release(
+                authorizer=person, binding_id=binding.pk, actor=Actor(user=request.user)
+            )
         except ApplicationError:
             raise Http404 from None
+        # What came back is what was left at the release, after any settlement since this page was read.
         messages.success(
             request,
             _("The allowance for %(name)s is released: %(amount)s yuan is back in your personal account.")
-            % {"name": binding.beneficiary.person.name, "amount": format_yuan(allowance.remaining_fen)},
+            % {"name": binding.beneficiary.person.name, "amount": format_yuan(released.remaining_fen)},
         )
         return redirect("home")
     return render(request, "portal/allowance_release.html", {"binding": binding, "allowance": allowance})

@@ -25,6 +25,7 @@ from django.views.decorators.cache import never_cache
 from common.errors import ApplicationError
 from common.forms import add_application_error, form_status
 from common.money import format_yuan
+from medical import errors
 from medical.forms import ReverseForm, SettleForm
 from medical.models import AllowanceStatus, Category, Institution, InstitutionKind
 from medical.permissions import terminal_of
@@ -108,7 +109,12 @@ def cashier_view(request, institution: Institution):
                         request, _("That form was used for an earlier bill. Scan the patient's code again.")
                     )
                     return redirect("cashier")
-                add_application_error(form, refused)
+                if isinstance(refused, errors.InsufficientAllowance):
+                    form.add_error(
+                        "amount", errors.insufficient_allowance_at_till_message(refused.remaining_fen)
+                    )
+                else:
+                    add_application_error(form, refused)
                 if refused.code in CODE_USED:
                     form.add_error(
                         None, _("The patient's code has been used: ask for a new one before trying again.")

@@ -23,6 +23,7 @@ from insurees.models import PremiumKind, Scheme
 from insurees.regions import region_name
 from insurees.selectors import insuree_get_by_id_number
 from mutual_aid import errors as binding_errors
+from mutual_aid.models import BindingStatus
 from mutual_aid.selectors import binding_list_for_person
 from payments.models import Payment
 from payments.receipts import receipt_pdf
@@ -176,11 +177,16 @@ class PremiumApi(APIView):
         query.is_valid(raise_exception=True)
         if id_number != person.id_number and not (
             binding_list_for_person(person=person)
-            .filter(authorizer__person=person, beneficiary__person__id_number=id_number)
+            .filter(
+                authorizer__person=person,
+                beneficiary__person__id_number=id_number,
+                status=BindingStatus.ACTIVE,
+            )
             .exists()
         ):
-            # Another person's premium is only for an authorizer bound to him: to anyone else, his ID
-            # number answers as if there were no such person (no roster or payment status leaks).
+            # Another person's premium is only for an authorizer bound to him now: to anyone else, a
+            # former authorizer too, his ID number answers as if there were no such person (no roster or
+            # payment status leaks).
             raise binding_errors.binding_not_found()
         beneficiary = insuree_get_by_id_number(id_number=id_number, scheme=Scheme.RESIDENT)
         [due] = premium_due_for(beneficiary=beneficiary, years=[query.validated_data["year"]], kind=kind)

@@ -8,7 +8,14 @@ from rest_framework import serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.views import APIView
 
-from common.api_fields import PersonRefSerializer, error_responses, paginated, person_ref, yuan
+from common.api_fields import (
+    DateRangeSerializer,
+    PersonRefSerializer,
+    error_responses,
+    paginated,
+    person_ref,
+    yuan,
+)
 from common.permissions import IsInsuree, person_of
 from medical.movement_selectors import AllowanceMovement
 from payments.apis import PaymentOutputSerializer
@@ -70,10 +77,6 @@ class ExpenditureListApi(APIView):
 
     permission_classes = [IsInsuree]
 
-    class FilterSerializer(serializers.Serializer):
-        date_from = serializers.DateField(required=False)
-        date_to = serializers.DateField(required=False)
-
     @extend_schema(
         parameters=[OpenApiParameter("from", str), OpenApiParameter("to", str)],
         responses={
@@ -82,10 +85,8 @@ class ExpenditureListApi(APIView):
         },
     )
     def get(self, request):
-        given = {"date_from": request.query_params.get("from"), "date_to": request.query_params.get("to")}
-        query = self.FilterSerializer(data={name: value for name, value in given.items() if value})
-        query.is_valid(raise_exception=True)
-        records = expenditure_records_for_person(person=person_of(request.user), **query.validated_data)
+        days = DateRangeSerializer.filters_from(request)
+        records = expenditure_records_for_person(person=person_of(request.user), **days)
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(records, request, self)  # type: ignore[arg-type]
         return paginator.get_paginated_response(ExpenditureSerializer(page, many=True).data)

@@ -15,7 +15,15 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.api_fields import IdNumberField, YearField, error_responses, idempotency_key_from, paginated, yuan
+from common.api_fields import (
+    DateRangeSerializer,
+    IdNumberField,
+    YearField,
+    error_responses,
+    idempotency_key_from,
+    paginated,
+    yuan,
+)
 from common.errors import ApplicationError
 from common.masking import mask_name
 from common.permissions import IsAuditor, IsCounterStaff, IsCounterSupervisor
@@ -299,27 +307,12 @@ class StaffPaymentRefundApi(APIView):
         return Response(PaymentOutputSerializer(refunded).data)
 
 
-class ReviewFilterSerializer(serializers.Serializer):
+class ReviewFilterSerializer(DateRangeSerializer):
     region = serializers.RegexField(r"^[1-9][0-9]{5}$", required=False)
     channel = serializers.ChoiceField(choices=PaymentChannel.choices, required=False)
     relation = serializers.ChoiceField(choices=Relation.choices, required=False)
     status = serializers.ChoiceField(choices=PaymentStatus.choices, required=False)
     kind = serializers.ChoiceField(choices=PremiumKind.choices, required=False)
-    date_from = serializers.DateField(required=False)
-    date_to = serializers.DateField(required=False)
-
-    def validate(self, attrs):
-        if attrs.get("date_from") and attrs.get("date_to") and attrs["date_from"] > attrs["date_to"]:
-            raise serializers.ValidationError({"from": _("The start date is after the end date.")})
-        return attrs
-
-    @classmethod
-    def filters_from(cls, request) -> dict:
-        params = {k: v for k, v in request.query_params.items() if v}
-        params = {("date_" + k if k in ("from", "to") else k): v for k, v in params.items()}
-        serializer = cls(data=params)
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
 
 
 REVIEW_PARAMETERS = [

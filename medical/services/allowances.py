@@ -8,8 +8,9 @@ A refusal is raised as the ApplicationError of its code (medical.services.calls)
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 from django.contrib.auth.models import User
@@ -65,6 +66,8 @@ def allowance_release(*, authorizer: Person, binding_id: int, actor: Actor) -> A
     )
 
 
+# The key of a request that came without one (the release page; a DELETE without Idempotency-Key).
+SERVER_KEY_PREFIX = "gongji:"
 # A key beyond PostgreSQL's bigint names no binding (and the call would find no function to take it).
 _KEY_MAX = 2**63 - 1
 
@@ -72,6 +75,10 @@ _KEY_MAX = 2**63 - 1
 def _asked(sql: str, args: list, *, authorizer: Person, actor: Actor) -> Allowance:
     if not 0 < args[0] <= _KEY_MAX:
         raise binding_errors.binding_not_found()
+    if not actor.idempotency_key:
+        # Asking again after a lost answer finds the first ask's change by its key alone: without one,
+        # a release that went through would be asked again and answered "no allowance".
+        actor = replace(actor, idempotency_key=f"{SERVER_KEY_PREFIX}{uuid.uuid4().hex}")
     return ask_until_known(
         partial(_ask_once, sql, args, authorizer=authorizer, actor=actor),
         what="allowance",

@@ -1,8 +1,11 @@
+import datetime
+
 import pytest
 from django.contrib.auth.models import User
+from django.utils import timezone
 
 from accounts.models import LoginFailure
-from accounts.services import MAX_FAILURES, login_lockout_clear
+from accounts.services import LOCKOUT, MAX_FAILURES, login_lockout_clear
 from tests.factories import EmployeeFactory, PersonFactory, ResidentFactory, UserFactory
 
 PASSWORD = "Gongji-test-2026"
@@ -74,6 +77,7 @@ def test_repeated_failures_lock_the_id_number_until_an_admin_clears_it(api_clien
 
     locked = api_client.post("/api/v1/auth/token/", {"id_number": person.id_number, "password": PASSWORD})
     assert (locked.status_code, error_code(locked)) == (429, "rate_limited")
+    assert 14 * 60 < int(locked["Retry-After"]) <= LOCKOUT.total_seconds()
 
     login_lockout_clear(identifier=person.id_number)
     assert (
@@ -180,3 +184,19 @@ def test_the_schema_still_comes_in_the_format_asked_for(client, headers, content
 
     assert response.status_code == 200
     assert content_type in response["Content-Type"]
+
+
+def test_a_lockout_lifts_when_its_oldest_failure_leaves_the_window_and_says_when(api_client, db):
+    person = PersonFactory()
+    UserFactory(username=person.id_number)
+    now = timezone.now()
+    for minutes_ago in (14, 10, 5, 3, 1):
+        LoginFailure.objects.create(identifier=person.id_number, ip="192.0.2.1")
+        LoginFailure.objects.filter(pk=LoginFailure.objects.latest("pk").pk).update(
+            created_at=now - datetime.timedelta(minutes=minutes_ago)
+        )
+
+    locked = api_client.post("/api/v1/auth/token/", {"id_number": person.id_number, "password": PASSWORD})
+
+    assert (locked.status_code, error_code(locked)) == (429, "rate_limited")
+    assert 55 <= int(locked["Retry-After"]) <= 60  # the failure of 14 minutes ago leaves in one

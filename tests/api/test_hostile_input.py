@@ -126,6 +126,48 @@ def test_bodies_that_are_not_json_objects_are_refused(as_beneficiary, rate, cont
     assert snapshot() == before
 
 
+# Deeper than Python's recursion limit: a few kilobytes anyone may send, signed in or not.
+DEEP = b"[" * 5_000 + b"]" * 5_000
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/auth/token/", "/api/v1/auth/register/", "/api/v1/payments/self/", "/api/v1/bindings/"]
+)
+def test_a_body_nested_too_deep_is_refused_as_not_json(as_beneficiary, rate, path):
+    as_beneficiary.raise_request_exception = False
+    before = snapshot()
+
+    response = as_beneficiary.generic(
+        "POST", path, DEEP, content_type="application/json", HTTP_IDEMPOTENCY_KEY="deep"
+    )
+
+    assert (response.status_code, response.json()["error"]["code"]) == (400, "invalid_input")
+    assert snapshot() == before
+
+
+def test_a_body_over_the_upload_limit_is_refused_in_the_error_shape(as_beneficiary, rate, settings):
+    as_beneficiary.raise_request_exception = False
+    body = json.dumps({"year": "1" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)}).encode()
+
+    response = as_beneficiary.generic(
+        "POST", "/api/v1/payments/self/", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="big"
+    )
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["error"]["code"] == "invalid_input"
+
+
+def test_a_page_request_over_the_upload_limit_gets_the_portals_page(client, settings):
+    client.raise_request_exception = False
+    fields = {f"f{n}": "x" for n in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1)}
+
+    response = client.post("/login/", fields, HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    assert response.status_code == 400
+    assert "请求无法读取" in response.content.decode()
+
+
 @pytest.mark.parametrize("year", ["-1", "0", "99999", "abc", "2027.5", "1" * 400])
 def test_absurd_years_in_the_path_are_refused(as_beneficiary, year):
     response = as_beneficiary.get(f"/api/v1/premiums/{year}/")

@@ -4,6 +4,7 @@ import pytest
 from pypdf import PdfReader
 
 from ledger.models import Account, Entry
+from mutual_aid.services import binding_end
 from payments.models import Payment
 from tests.api.conftest import client_for
 from tests.factories import BindingFactory, EmployeeFactory, ResidentFactory, UserFactory, account_balance_set
@@ -215,3 +216,17 @@ def test_an_unbound_persons_premium_answers_as_if_there_were_no_such_person(as_a
     )
 
     assert (response.status_code, code_of(response)) == (404, "binding_not_found")
+
+
+def test_a_former_authorizers_ask_for_the_relatives_premium_answers_as_if_there_were_no_such_person(
+    as_authorizer, binding, rate, year
+):
+    number = binding.beneficiary.person.id_number
+    binding_end(binding=binding, ended_by=binding.beneficiary.person)  # she ends it
+
+    response = as_authorizer.post(
+        f"/api/v1/premiums/{year}/", {"beneficiary_id_number": number}, format="json"
+    )
+
+    assert (response.status_code, code_of(response)) == (404, "binding_not_found")
+    assert "region_code" not in response.json()

@@ -99,3 +99,20 @@ def test_nobody_else_opens_the_allowance_pages(family):
         assert client.post(reverse("allowance", args=[family.pk]), {"amount": "1"}).status_code == 404
         assert client.get(reverse("allowance-release", args=[family.pk])).status_code == 404
     assert Client().get(reverse("allowance", args=[family.pk])).status_code == 302
+
+
+def test_the_release_says_what_came_back_after_a_settlement_since_the_page_was_read(family, actor_for):
+    from medical.services import allowance_set
+    from tests.medical.settling import clinic_make, code_for
+
+    person = family.authorizer.person
+    allowance_set(authorizer=person, binding_id=family.pk, amount_fen=30_000, actor=actor_for(person))
+    client = signed_in(person)
+    url = reverse("allowance-release", args=[family.pk])
+    assert 'id="released">¥300.00<' in client.get(url).content.decode()
+    clinic_make("H001", family.authorizer.region_code).settle(code_for(family.beneficiary), 10_000)
+
+    done = client.post(url, follow=True, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "200.00 yuan is back in your personal account" in done
+    assert balance(family) == 90_000

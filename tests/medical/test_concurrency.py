@@ -10,11 +10,13 @@ from django.utils import timezone
 from common.errors import ApplicationError
 from ledger.models import Account
 from medical.models import Allowance, AllowanceStatus
-from medical.services import Actor, allowance_set
+from medical.services import Actor, allowance_release, allowance_set
 from mutual_aid.models import Binding, BindingStatus
 from mutual_aid.services import binding_end
 from payments.services import Actor as PaymentActor
+from tests.db_proxy import database_through_proxy
 from tests.factories import BindingFactory, EmployeeFactory, PremiumRateFactory, UserFactory, user_for
+from tests.medical.settling import allowance_for
 from tests.payments.invariants import assert_money_invariants
 from tests.payments.paying import fund_account_ensure, payment_create_for_relative
 from tests.payments.test_concurrency import run_concurrently
@@ -124,3 +126,28 @@ def test_a_binding_ended_while_its_allowance_is_raised_keeps_no_allowance(transa
         assert not Allowance.objects.filter(binding=binding, status=AllowanceStatus.ACTIVE).exists()
         assert Account.objects.get(pk=binding.authorizer.account_id).balance_fen == 100_000
         assert_money_invariants()
+
+
+# --- a lost connection ----------------------------------------------------------------------------------
+
+RELEASE_CALL = b"FROM medical_allowance_release("
+
+
+def test_a_release_without_a_key_whose_answer_is_lost_is_answered_released(transactional_db):
+    """The release page and a DELETE without Idempotency-Key send no key: the release is asked again
+    after a lost answer under a key of the server's own, and finds what the first ask did."""
+    family = BindingFactory(authorizer=EmployeeFactory(balance_fen=100_000))
+    allowance_for(family, 30_000)
+    person = family.authorizer.person
+
+    with database_through_proxy() as proxy:
+        proxy.drop_after_commit_of(RELEASE_CALL)
+        released = allowance_release(
+            authorizer=person, binding_id=family.pk, actor=Actor(user=user_for(person))
+        )
+        assert proxy.dropped.is_set()  # the server committed, and its answer never arrived
+
+    assert released.status == AllowanceStatus.RELEASED
+    assert Allowance.objects.get().status == AllowanceStatus.RELEASED
+    assert Account.objects.get(pk=family.authorizer.account_id).balance_fen == 100_000
+    assert_money_invariants()

@@ -178,6 +178,13 @@ def test_the_api_filters_the_lines_by_local_day(family):
 
     assert as_authorizer.get(f"/api/v1/expenditures/?from={today}&to={today}").json()["count"] == 1
     assert as_authorizer.get(f"/api/v1/expenditures/?to={yesterday}").json()["count"] == 0
+    for query, field in (
+        (f"from={today}&to={yesterday}", "from"),
+        ("from=2026-13-01", "from"),
+        ("to=x", "to"),
+    ):
+        refused = as_authorizer.get(f"/api/v1/expenditures/?{query}").json()["error"]
+        assert (refused["code"], refused["field"]) == ("invalid_input", field), query
 
 
 def test_the_records_page_shows_the_hold_and_release_with_the_relatives_name(client, family):

@@ -432,3 +432,18 @@ def test_a_person_asking_for_codes_without_end_is_slowed_down(allowance, as_bene
     assert answers[allowed] == 429
     assert 0 < int(responses[allowed]["Retry-After"]) <= 60  # when the first of the minute leaves it
     assert Voucher.objects.count() == allowed
+
+
+@pytest.mark.parametrize("code", [None, "", "   ", 12345678901234567890, ["1" * 20]])
+def test_a_settlement_without_a_code_is_invalid_input_naming_the_field(allowance, pharmacy, code):
+    body = {"settlement_id": "NO-CODE", "amount": "10.00", "category": "drugs"}
+    if code is not None:
+        body["voucher_code"] = code
+
+    response = pharmacy.post(
+        "/api/v1/institution/settlements/", body, format="json", HTTP_IDEMPOTENCY_KEY="no-code"
+    )
+
+    assert error_of(response) == (400, "invalid_input")
+    assert response.json()["error"]["field"] == "voucher_code"
+    assert not Settlement.objects.exists()

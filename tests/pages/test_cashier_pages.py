@@ -160,6 +160,8 @@ def test_an_allowance_smaller_than_the_bill_pays_what_it_has_when_allowed(family
     assert refused.status_code == 400
     html = refused.content.decode()
     assert "The allowance has 300.00 yuan left" in html
+    assert "tick the box below and scan a new code" in html
+    assert "with allow_partial" not in html  # the API's field name, not the page's checkbox
     assert "The patient&#x27;s code has been used: ask for a new one" in html
     assert 'name="voucher_code" value=' not in html  # scanned again, into an empty box
     assert re.search(r'name="amount" value="380.00"', html)  # the rest stays as typed
