@@ -33,6 +33,16 @@ class IdNumberField(serializers.CharField):
         return value
 
 
+class StrictBooleanField(serializers.BooleanField):
+    """JSON's true or false only: DRF's own also takes "yes", "on", 1 and the like, and a pledge or a
+    switch a caller meant must not be guessed from a string."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        self.fail("invalid", input=data)
+
+
 class YearField(serializers.IntegerField):
     def __init__(self, **kwargs):
         kwargs.setdefault("min_value", 2000)
@@ -123,7 +133,8 @@ def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
 
 def idempotency_key_from(request) -> str:
     key = request.headers.get("Idempotency-Key", "").strip()
-    if not key or len(key) > MAX_IDEMPOTENCY_KEY:
+    # A control character (a NUL) is no key: PostgreSQL could not even store it.
+    if not key or len(key) > MAX_IDEMPOTENCY_KEY or not key.isprintable():
         raise ApplicationError(
             "idempotency_key_required",
             _("Every payment request needs an Idempotency-Key header of 1 to 255 characters."),

@@ -4,7 +4,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.api_fields import IdNumberField, PersonRefSerializer, error_responses
+from common.api_fields import IdNumberField, PersonRefSerializer, StrictBooleanField, error_responses
 from common.errors import ApplicationError
 from common.permissions import IsInsuree, person_of
 from mutual_aid.models import Binding, Channel
@@ -61,7 +61,7 @@ class BindingListCreateApi(APIView):
         beneficiary_name = serializers.CharField(max_length=64)
         relation = serializers.CharField(max_length=32)
         pledge_version = serializers.IntegerField(min_value=1, max_value=10_000)
-        pledge_accepted = serializers.BooleanField()
+        pledge_accepted = StrictBooleanField()
 
     @extend_schema(responses={200: BindingOutputSerializer(many=True), **error_responses(401, 403)})
     def get(self, request):

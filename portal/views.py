@@ -57,9 +57,15 @@ def home_view(request):
 def records_view(request):
     """Expenditure records of my account, and the premiums paid for me."""
     person = page_person(request)
-    records = expenditure_records_for_person(person=person)
+    # A resident alone has no personal account, and so no expenditure records to show.
+    has_account = any(insuree.scheme == Scheme.EMPLOYEE for insuree in insurances_of(person=person))
+    records = expenditure_records_for_person(person=person) if has_account else []
     expenditures = Paginator(records, 20).get_page(request.GET.get("page"))
     received = [
         p for p in payment_list_for_person(person=person)[:50] if p.beneficiary.person_id == person.pk
     ]
-    return render(request, "portal/records.html", {"expenditures": expenditures, "received": received})
+    return render(
+        request,
+        "portal/records.html",
+        {"has_account": has_account, "expenditures": expenditures, "received": received},
+    )

@@ -57,7 +57,10 @@ from staff.services import (
 
 
 def counter_of(request) -> str:
-    return request.META.get(settings.GONGJI_COUNTER_HEADER, "")[:32]
+    """The counter the header names, "" (refused as no counter) for none or one with a control
+    character (a NUL, which PostgreSQL could not store)."""
+    counter = request.META.get(settings.GONGJI_COUNTER_HEADER, "")[:32]
+    return counter if counter.isprintable() else ""
 
 
 # Every counter action is recorded with its counter: without one it is refused (invalid_input).

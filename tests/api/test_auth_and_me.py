@@ -200,3 +200,16 @@ def test_a_lockout_lifts_when_its_oldest_failure_leaves_the_window_and_says_when
 
     assert (locked.status_code, error_code(locked)) == (429, "rate_limited")
     assert 55 <= int(locked["Retry-After"]) <= 60  # the failure of 14 minutes ago leaves in one
+
+
+def test_a_short_password_is_refused_in_the_callers_language(api_client, db):
+    person = ResidentFactory().person
+    body = {"id_number": person.id_number, "name": person.name, "phone": "13900000000", "password": "Ab1!x"}
+
+    chinese = api_client.post("/api/v1/auth/register/", body, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    english = api_client.post("/api/v1/auth/register/", body, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert chinese.status_code == english.status_code == 400
+    assert "密码太短，至少需要 8 个字符" in chinese.json()["error"]["message"]
+    assert "This password is too short" not in chinese.json()["error"]["message"]
+    assert "This password is too short" in english.json()["error"]["message"]

@@ -48,6 +48,10 @@ def test_an_authorizer_binds_a_parent(as_authorizer, authorizer, pledge):
         ({"beneficiary_id_number": "11010519491231002X"}, 422, "not_insured"),
         ({"relation": 5}, 422, "relation_not_allowed"),
         ({"pledge_accepted": "maybe"}, 400, "invalid_input"),
+        # A pledge is signed with JSON's true alone, never guessed from a string or a number.
+        ({"pledge_accepted": "yes"}, 400, "invalid_input"),
+        ({"pledge_accepted": "true"}, 400, "invalid_input"),
+        ({"pledge_accepted": 1}, 400, "invalid_input"),
         ({"beneficiary_name": "x" * 10_000}, 400, "invalid_input"),
     ],
 )

@@ -126,6 +126,18 @@ def test_bodies_that_are_not_json_objects_are_refused(as_beneficiary, rate, cont
     assert snapshot() == before
 
 
+@pytest.mark.parametrize("key", ["\x00", "k\x00ey", "key\x1b", "\u2028"])
+def test_an_idempotency_key_with_a_control_character_is_no_key(as_beneficiary, rate, key):
+    before = snapshot()
+
+    response = as_beneficiary.post(
+        "/api/v1/payments/self/", {"year": rate.year}, format="json", HTTP_IDEMPOTENCY_KEY=key
+    )
+
+    assert (response.status_code, response.json()["error"]["code"]) == (400, "idempotency_key_required")
+    assert snapshot() == before
+
+
 # Deeper than Python's recursion limit: a few kilobytes anyone may send, signed in or not.
 DEEP = b"[" * 5_000 + b"]" * 5_000
 

@@ -226,3 +226,12 @@ def test_the_records_cost_as_many_queries_for_many_allowances_as_for_one(clinic,
     assert queries_for(authorizer_with_allowances(1, clinic)) == queries_for(
         authorizer_with_allowances(6, clinic)
     )
+
+
+def test_a_resident_without_a_personal_account_sees_no_expenditure_records_heading(client, family):
+    client.force_login(user_for(family.beneficiary.person))
+
+    page = client.get(reverse("records"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+    assert "个人账户支出记录" not in page
+    assert "暂无记录" in page

@@ -224,9 +224,11 @@ def test_auditors_review_filter_totals_csv_and_stats(clerk, auditor, world, year
     assert stats["by_channel"] == [{"channel": "counter", "beneficiaries_paid": 1, "amount": "420.00"}]
 
 
-def test_a_counter_call_without_a_counter_number_is_refused_and_not_recorded(clerk, world):
+@pytest.mark.parametrize("counter", [None, "", "  ", "7\x00", "\x1b[2J"])
+def test_a_counter_call_without_a_counter_number_is_refused_and_not_recorded(clerk, world, counter):
     without_counter = api_as(clerk)
-    without_counter.credentials()  # no X-Counter-Id
+    # No X-Counter-Id, or one that names no counter (a control character PostgreSQL could not store).
+    without_counter.credentials(**({} if counter is None else {"HTTP_X_COUNTER_ID": counter}))
 
     response = without_counter.post(
         "/api/v1/staff/persons/", {"id_number": world.authorizer.person.id_number}, format="json"
