@@ -60,7 +60,7 @@ def settlement_create(
     allow_partial) what the allowance has, the rest as cash due. The code is used by this request,
     whatever its answer."""
     _own_id_checked(settlement_id, field="settlement_id")
-    if not isinstance(voucher_code, str) or not voucher_code.strip():
+    if voucher_code is None or (isinstance(voucher_code, str) and not voucher_code.strip()):
         raise errors.voucher_code_missing()
     if not voucher_code_well_formed(voucher_code):
         raise errors.voucher_invalid()  # a forged code: nothing to look up

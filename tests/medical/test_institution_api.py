@@ -434,7 +434,7 @@ def test_a_person_asking_for_codes_without_end_is_slowed_down(allowance, as_bene
     assert Voucher.objects.count() == allowed
 
 
-@pytest.mark.parametrize("code", [None, "", "   ", 12345678901234567890, ["1" * 20]])
+@pytest.mark.parametrize("code", [None, "", "   "])
 def test_a_settlement_without_a_code_is_invalid_input_naming_the_field(allowance, pharmacy, code):
     body = {"settlement_id": "NO-CODE", "amount": "10.00", "category": "drugs"}
     if code is not None:

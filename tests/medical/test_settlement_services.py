@@ -467,6 +467,50 @@ def test_the_same_settlement_id_at_another_institution_is_another_settlement(fam
     assert balance(pharmacy.institution.account_id) == 8_000
 
 
+def test_the_same_key_refusing_the_partial_payment_it_made_is_a_conflict(family, allowance, clinic, code):
+    first = clinic.settle(code, 60_000, settlement_id="INV-1", key="k-1", allow_partial=True)
+    assert first.cash_due_fen == 10_000
+
+    refused("idempotency_conflict", lambda: clinic.settle(code, 60_000, settlement_id="INV-1", key="k-1"))
+    again = clinic.settle(code, 60_000, settlement_id="INV-1", key="k-1", allow_partial=True)
+
+    assert again.pk == first.pk
+    assert (Settlement.objects.count(), remaining(allowance)) == (1, 0)
+
+
+def test_the_code_keeps_what_the_request_that_used_it_asked(family, allowance, clinic, code):
+    clinic.settle(code, 12_000, settlement_id="INV-1", category="drugs", allow_partial=True)
+
+    voucher = Voucher.objects.get()
+    assert (voucher.used_amount_fen, voucher.used_category, voucher.used_allow_partial) == (
+        12_000,
+        "drugs",
+        True,
+    )
+
+
+@pytest.mark.parametrize(
+    "changes", [{"amount_fen": 40_000}, {"category": "drugs"}, {"allow_partial": True}], ids=str
+)
+def test_a_refusal_is_replayed_to_the_same_request_only(family, allowance, clinic, code, snapshot, changes):
+    asked = {"amount_fen": 60_000, "category": "outpatient", "allow_partial": False}
+    refused("insufficient_allowance", lambda: clinic.settle(code, settlement_id="INV-1", key="k-1", **asked))
+    before = snapshot()  # the code used, its refusal recorded
+
+    replayed = refused(
+        "insufficient_allowance", lambda: clinic.settle(code, settlement_id="INV-1", key="k-1", **asked)
+    )
+    otherwise = refused(
+        "idempotency_conflict",
+        lambda: clinic.settle(code, settlement_id="INV-1", key="k-1", **{**asked, **changes}),
+    )
+
+    assert "500.00" in str(replayed.message)
+    assert otherwise.code == "idempotency_conflict"
+    before.assert_unchanged(codes_too=True)  # the code's recorded refusal too
+    assert not Settlement.objects.exists()
+
+
 def test_a_replay_answers_the_first_result_whatever_changed_since(family, allowance, clinic, code):
     first = clinic.settle(code, 12_000, settlement_id="INV-1", key="k-1")
     clinic.reverse("INV-1")

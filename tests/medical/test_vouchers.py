@@ -162,8 +162,6 @@ def test_a_code_works_until_the_instant_it_expires(family, allowance, clinic):
         "12345abcde12345abcde",  # not digits
         "１" * VOUCHER_DIGITS,  # full-width digits: not ASCII
         12345678901234567890,  # not text
-        None,
-        "",
     ],
 )
 def test_a_forged_or_malformed_code_is_invalid(family, allowance, clinic, snapshot, code):
@@ -174,6 +172,16 @@ def test_a_forged_or_malformed_code_is_invalid(family, allowance, clinic, snapsh
 
     before.assert_unchanged(codes_too=True)
     assert clinic.settle(live, 1_000).paid_fen == 1_000  # the person's real code still works
+
+
+@pytest.mark.parametrize("code", [None, "", "  "])
+def test_no_code_at_all_is_invalid_input_and_moves_nothing(family, allowance, clinic, snapshot, code):
+    before = snapshot()
+
+    error = refused("invalid_input", lambda: clinic.settle(code, 1_000))
+
+    assert error.field == "voucher_code"
+    before.assert_unchanged(codes_too=True)
 
 
 def test_the_hash_of_a_real_code_is_not_a_code(family, allowance, clinic):

@@ -233,7 +233,7 @@ BEGIN
         PERFORM medical_key_claim(p_user_id, p_key, p_lock_wait);
     END IF;
     PERFORM medical_own_id_claim(19, p_institution_id, p_settlement_id, p_lock_wait);
-    SELECT s.id, s.settlement_id, s.amount_fen, s.category, v.code_sha256 INTO v_done
+    SELECT s.id, s.settlement_id, s.amount_fen, s.category, v.code_sha256, v.used_allow_partial INTO v_done
     FROM medical_settlement s JOIN medical_voucher v ON v.id = s.voucher_id
     WHERE (s.institution_id = p_institution_id AND s.settlement_id = p_settlement_id)
        OR (p_key <> '' AND s.user_id = p_user_id AND s.idempotency_key = p_key AND s.idempotency_key <> '')
@@ -241,8 +241,11 @@ BEGIN
     ORDER BY p_key <> '' AND s.user_id = p_user_id AND s.idempotency_key = p_key DESC
     LIMIT 1;
     IF FOUND THEN
+        -- allow_partial too: a retry refusing a partial payment is not the request that made one. (NULL, a
+        -- code used before the voucher kept it, compares as unknown and so as no conflict.)
         IF v_done.settlement_id <> p_settlement_id OR v_done.amount_fen <> p_amount_fen
-           OR v_done.category <> p_category OR v_done.code_sha256 <> p_code_sha256 THEN
+           OR v_done.category <> p_category OR v_done.code_sha256 <> p_code_sha256
+           OR v_done.used_allow_partial <> p_allow_partial THEN
             PERFORM medical_refuse('idempotency_conflict');
         END IF;
         RETURN ROW(true, v_done.id, NULL, NULL, '{}')::medical_settled;
@@ -250,11 +253,16 @@ BEGIN
     IF medical_key_taken(p_user_id, p_key, 'settle', NULL) THEN
         PERFORM medical_refuse('idempotency_conflict');
     END IF;
-    SELECT v.refusal, v.refusal_detail INTO v_done
+    SELECT v.refusal, v.refusal_detail, v.used_amount_fen, v.used_category, v.used_allow_partial INTO v_done
     FROM medical_voucher v
     WHERE v.code_sha256 = p_code_sha256 AND v.used_by_id = p_institution_id AND v.used_for = p_settlement_id
       AND v.refusal <> '';
     IF FOUND THEN
+        -- The refusal is the answer to that request only: the same code and bill asked otherwise is another.
+        IF v_done.used_amount_fen <> p_amount_fen OR v_done.used_category <> p_category
+           OR v_done.used_allow_partial <> p_allow_partial THEN
+            PERFORM medical_refuse('idempotency_conflict');
+        END IF;
         RETURN ROW(true, NULL, v_done.refusal, v_done.refusal_detail, '{}')::medical_settled;
     END IF;
 
@@ -266,7 +274,8 @@ BEGIN
     END IF;
 
     -- 4. The code, used now, by this request alone: a twin naming it waits here, then finds it used.
-    UPDATE medical_voucher v SET used_at = p_now, used_by_id = p_institution_id, used_for = p_settlement_id
+    UPDATE medical_voucher v SET used_at = p_now, used_by_id = p_institution_id, used_for = p_settlement_id,
+        used_amount_fen = p_amount_fen, used_category = p_category, used_allow_partial = p_allow_partial
     WHERE v.code_sha256 = p_code_sha256 AND v.used_at IS NULL AND v.expires_at > p_now
     RETURNING v.id, v.beneficiary_id INTO v_voucher;
     IF NOT FOUND THEN
