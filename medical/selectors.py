@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import F, Q, QuerySet, Sum
 
 from insurees.models import Person
 from ledger.models import Account
-from medical.models import Allowance, AllowanceChange, AllowanceStatus
+from medical.models import Allowance, AllowanceChange, AllowanceStatus, ChangeKind
 
 
 def allowance_list_for_person(*, person: Person) -> QuerySet[Allowance]:
@@ -54,6 +55,32 @@ def allowance_active_by_binding(*, binding_ids: Collection[int]) -> dict[int, Al
 
 def allowance_active_for_binding(*, binding_id: int) -> Allowance | None:
     return allowance_active_by_binding(binding_ids=[binding_id]).get(binding_id)
+
+
+@dataclass(frozen=True)
+class BindingEndRelease:
+    """What a binding's end did to its allowance: the allowance, and what went back to the
+    authorizer's personal account (its unspent part)."""
+
+    amount_fen: int
+    released_fen: int
+    released_at: datetime
+
+
+def allowance_release_at_binding_end(*, binding_id: int) -> BindingEndRelease | None:
+    """The allowance the binding's end released, or None when it had none active then."""
+    change = (
+        AllowanceChange.objects.filter(allowance__binding_id=binding_id, kind=ChangeKind.BINDING_ENDED)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if change is None:
+        return None
+    return BindingEndRelease(
+        amount_fen=change.amount_before_fen,
+        released_fen=change.amount_before_fen - change.amount_after_fen,
+        released_at=change.created_at,
+    )
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -96,9 +97,13 @@ def binding_end_view(request, binding_id: int):
         )
     except ApplicationError:
         raise Http404 from None
-    messages.success(
-        request, _("The binding with %(name)s has ended.") % {"name": _other_side(binding, person)}
+    # Rendered by a template so that what came back of its allowance is told through medical's tags,
+    # read from the release the end itself made.
+    message = render_to_string(
+        "portal/includes/binding_ended_message.txt",
+        {"binding": binding, "is_authorizer": binding.authorizer.person_id == person.pk},
     )
+    messages.success(request, message.strip())
     return redirect("home")
 
 
@@ -115,8 +120,3 @@ def binding_pause_view(request, binding_id: int):
         raise Http404 from None
     messages.success(request, _("Self-payment is paused.") if paused else _("Self-payment is allowed again."))
     return redirect("binding-manage", binding_id=binding_id)
-
-
-def _other_side(binding, person) -> str:
-    side = binding.beneficiary if binding.authorizer.person_id == person.pk else binding.authorizer
-    return side.person.name

@@ -11,7 +11,7 @@ from insurees.models import Insuree, Person, PremiumKind, Scheme
 from insurees.regions import is_pooling_region_code, is_province_code, region_name
 from insurees.selectors import collection_open, insuree_get, premium_rate_list, premium_rate_next_opening
 from medical.amounts import amount_fen_from
-from mutual_aid.forms import OTHER_RELATION
+from mutual_aid.forms import relation_field
 from mutual_aid.models import Binding, BindingStatus, Relation
 from mutual_aid.selectors import binding_list_for_person
 from payments.forms import (
@@ -46,14 +46,7 @@ class CounterForm(AccessibleForm):
 class CounterBindingForm(AccessibleForm):
     beneficiary_id_number = IdNumberFormField(label=_("Relative's ID number"))
     beneficiary_name = forms.CharField(label=_("Relative's name"), max_length=64)
-    relation = forms.ChoiceField(
-        label=_("The relative is the applicant's"),
-        choices=[
-            ("", _("Choose…")),
-            *Relation.choices,
-            (OTHER_RELATION, _("Other relative (cousin, uncle, aunt…)")),
-        ],
-    )
+    relation = relation_field(label=_("The relative is the applicant's"))
     paper_pledge_ref = forms.CharField(label=_("Paper pledge form number"), max_length=64)
     identity_confirmed = forms.BooleanField(
         label=_("I have checked the applicant's ID card in person, and the signed paper pledge."),
@@ -167,7 +160,7 @@ def _payee_name(payee: CounterPayee, person: Person) -> str:
     """Whom a premium is for, as the counter names him among those with nothing to pay."""
     if payee.binding is None:
         return str(
-            _("%(name)s (%(relation)s)") % {"name": person.name, "relation": _("The applicant himself")}
+            _("%(name)s (%(relation)s)") % {"name": person.name, "relation": _("The applicant (self)")}
         )
     return binding_label(payee.binding, person)
 
@@ -175,7 +168,7 @@ def _payee_name(payee: CounterPayee, person: Person) -> str:
 def _payee_label(payee: CounterPayee, person: Person) -> str:
     if payee.binding is None:
         return str(
-            _("%(name)s, the applicant himself: from the bound account with the highest balance")
+            _("%(name)s, the applicant's own premium: from the bound account with the highest balance")
             % {"name": person.name}
         )
     return str(

@@ -1,11 +1,19 @@
-"""Allowances on other rooms' pages (the home page), without those rooms importing medical."""
+"""Allowances on other rooms' pages (the home page, a binding's page and the message of its end),
+without those rooms importing medical."""
 
 from __future__ import annotations
 
 from django import template
 
 from medical.models import AllowanceStatus
-from medical.selectors import AccountHolds, account_holds_for, allowance_active_by_binding
+from medical.selectors import (
+    AccountHolds,
+    BindingEndRelease,
+    account_holds_for,
+    allowance_active_by_binding,
+    allowance_active_for_binding,
+    allowance_release_at_binding_end,
+)
 
 register = template.Library()
 
@@ -19,6 +27,18 @@ def allowances_by_binding(bindings) -> dict:
 @register.filter
 def of_binding(allowances: dict, binding):
     return allowances.get(binding.pk)
+
+
+@register.simple_tag
+def allowance_of_binding(binding):
+    """The binding's active allowance, or None: what ending the binding would release."""
+    return allowance_active_for_binding(binding_id=binding.pk)
+
+
+@register.simple_tag
+def allowance_released_at_end(binding) -> BindingEndRelease | None:
+    """What the binding's end released of its allowance (None if it had none active then)."""
+    return allowance_release_at_binding_end(binding_id=binding.pk)
 
 
 @register.simple_tag

@@ -98,7 +98,7 @@ def bind_view(request):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            counter_binding_create(
+            binding = counter_binding_create(
                 operator=request.user,
                 counter_id=current_counter(request),
                 authorizer_id_number=person.id_number,
@@ -111,7 +111,18 @@ def bind_view(request):
         except ApplicationError as error:
             add_application_error(form, error, {"beneficiary_id_number": "beneficiary_id_number"})
         else:
-            messages.success(request, _("Bound."))
+            messages.success(
+                request,
+                _(
+                    "%(relative)s (%(relation)s) is now bound to %(authorizer)s: the personal account of "
+                    "%(authorizer)s can pay the resident premium of %(relative)s."
+                )
+                % {
+                    "relative": binding.beneficiary.person.name,
+                    "relation": binding.get_relation_display(),
+                    "authorizer": binding.authorizer.person.name,
+                },
+            )
             return redirect("staff:person")
     return render_person(request, person, binding_form=form)
 
