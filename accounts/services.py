@@ -23,6 +23,7 @@ from accounts.authentication import tokens_forget
 from accounts.models import LoginFailure
 from common.errors import ApplicationError
 from common.id_numbers import looks_like_id_number, normalize_id_number
+from common.names import same_name
 from common.permissions import AUDITOR, COUNTER_STAFF, COUNTER_SUPERVISOR, INSTITUTION
 from insurees.selectors import person_get_by_id_number_for_update
 from insurees.services import person_user_link
@@ -40,7 +41,7 @@ def _invalid(message, field: str) -> ApplicationError:
 def user_register(*, id_number: str, name: str, phone: str, password: str) -> User:
     """Creates the login of a person on the roster; the ID number and name must both match."""
     person = person_get_by_id_number_for_update(id_number=id_number)
-    if person is None or person.name != name.strip():
+    if person is None or not same_name(person.name, name):
         raise ApplicationError(
             "not_insured",
             _("No insured person with this ID number and name was found. Please check both."),

@@ -144,7 +144,10 @@ def personal_account_set_funded(*, insuree: Insuree, balance_fen: int, memo: str
     if account.balance_fen + delta < 0:
         raise ApplicationError(
             "invalid_input",
-            _("The roster lowers this balance below what has been paid from it since."),
+            _(
+                "The roster lowers this balance below what the account has left after the premiums paid "
+                "from it and what its allowances hold."
+            ),
             field="balance",
         )
     if delta:

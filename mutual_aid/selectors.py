@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
+from common.names import same_name
 from insurees.models import Insuree, InsureeStatus, Person, Scheme
 from insurees.selectors import insurances_by_id_number, insurances_of_person
 from mutual_aid import errors
@@ -37,7 +38,7 @@ def beneficiary_for(*, id_number: str, name: str | None = None) -> Insuree:
     if not insurances:
         raise errors.beneficiary_not_insured()
     any_insuree = next(iter(insurances.values()))
-    if name is not None and any_insuree.person.name != name.strip():
+    if name is not None and not same_name(any_insuree.person.name, name):
         raise errors.name_mismatch()
     insuree = insurances.get(Scheme.RESIDENT)
     if insuree is None:

@@ -2,7 +2,8 @@
 (0: of every one). A setting, not money: no hold moves and no ledger row is written, so it is one
 UPDATE of one allowance row rather than a call of the allowances' SQL functions. It locks that row
 alone, until its commit: a change or release of the allowance waits for it, and no deadlock is possible.
-A released allowance keeps its threshold as history; one set again afterwards starts at 0."""
+A released allowance keeps its threshold as history; one set again afterwards starts with it
+(medical_allowance_set)."""
 
 from __future__ import annotations
 

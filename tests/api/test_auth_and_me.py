@@ -213,3 +213,11 @@ def test_a_short_password_is_refused_in_the_callers_language(api_client, db):
     assert "密码太短，至少需要 8 个字符" in chinese.json()["error"]["message"]
     assert "This password is too short" not in chinese.json()["error"]["message"]
     assert "This password is too short" in english.json()["error"]["message"]
+
+
+def test_a_name_typed_with_another_middle_dot_registers(api_client, db):
+    person = ResidentFactory(person__name="买买提·艾力").person
+    typed = "买买提•艾力"  # U+2022, as some keyboards give it
+    body = {"id_number": person.id_number, "name": typed, "phone": "13900000000", "password": PASSWORD}
+
+    assert api_client.post("/api/v1/auth/register/", body, format="json").status_code == 201
