@@ -278,8 +278,9 @@ class StatementConfirmApi(APIView):
     )
     def post(self, request, date: str):
         """Compares the institution's own totals with ours (count with settled.count, amount with net);
-        the latest confirmation of the day is the one the auditors see."""
-        idempotency_key_from(request)
+        the latest confirmation of the day is the one the auditors see. A retry under the same key
+        answers as the first time; the same key for other figures is idempotency_conflict."""
+        key = idempotency_key_from(request)
         day = _date_from(date)
         data = _body(request)
         count = data.get("count")
@@ -291,6 +292,7 @@ class StatementConfirmApi(APIView):
             date=day,
             count=count,
             amount_fen=statement_amount_fen_from(data.get("amount")),
+            idempotency_key=key,
         )
         return Response({"matched": confirmation.matched, "differences": _differences(differences)})
 

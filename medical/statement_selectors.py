@@ -71,6 +71,16 @@ def statement_differences(*, statement: Statement, count: int, amount_fen: int) 
     return found
 
 
+def confirmation_differences(*, confirmation: StatementConfirmation) -> list[Difference]:
+    """Where the confirmation's totals differed from ours when it was made: its answer."""
+    found = []
+    if confirmation.their_count != confirmation.our_count:
+        found.append(Difference("count", confirmation.our_count, confirmation.their_count))
+    if confirmation.their_amount_fen != confirmation.our_amount_fen:
+        found.append(Difference("amount", confirmation.our_amount_fen, confirmation.their_amount_fen))
+    return found
+
+
 def statement_get(*, institution: Institution, date: datetime.date) -> Statement:
     [statement] = _statements(institutions=[institution], date=date)
     return statement
@@ -82,7 +92,10 @@ def institution_statement_list(*, date: datetime.date) -> list[AuditedStatement]
     institutions = list(Institution.objects.order_by("code"))
     confirmations = {
         confirmation.institution_id: confirmation
+        # The day's latest confirmation of each institution (DISTINCT ON, read by confirmation_latest).
         for confirmation in StatementConfirmation.objects.filter(date=date)
+        .order_by("institution_id", "-confirmed_at", "-pk")
+        .distinct("institution_id")
     }
     audited = []
     for statement in _statements(institutions=institutions, date=date):

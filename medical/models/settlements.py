@@ -257,7 +257,8 @@ class SettlementRefund(models.Model):
 
 
 class StatementConfirmation(models.Model):
-    """An institution's own totals for a day, against ours when it confirmed (the latest one kept)."""
+    """An institution's own totals for a day, against ours when it confirmed: a row each confirmation,
+    the day's latest the one the auditors see. Its Idempotency-Key answers a retry with this answer."""
 
     institution = models.ForeignKey(
         "medical.Institution", on_delete=models.PROTECT, related_name="+", db_index=False
@@ -271,6 +272,7 @@ class StatementConfirmation(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
     )
+    idempotency_key = models.CharField(_("idempotency key"), max_length=255, blank=True, db_default="")
     confirmed_at = models.DateTimeField(_("confirmed at"))
 
     class Meta:
@@ -278,10 +280,15 @@ class StatementConfirmation(models.Model):
         verbose_name_plural = _("statement confirmations")
         constraints = [
             models.UniqueConstraint(
-                fields=["institution", "date"], name="one_confirmation_per_institution_day"
+                fields=["user", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="one_confirmation_per_key",
             ),
         ]
-        indexes = [models.Index(fields=["date", "matched"], name="confirmation_day")]
+        indexes = [
+            models.Index(fields=["date", "matched"], name="confirmation_day"),
+            models.Index(fields=["institution", "date", "-confirmed_at"], name="confirmation_latest"),
+        ]
 
     def __str__(self) -> str:
         return f"statement of institution {self.institution_id} on {self.date}"

@@ -339,7 +339,53 @@ def test_the_days_statement_and_its_confirmation(allowance, family, pharmacy, as
         ],
     }
     assert match == {"matched": True, "differences": []}
-    assert StatementConfirmation.objects.get().matched is True
+    assert StatementConfirmation.objects.latest("confirmed_at", "pk").matched is True
+
+
+def confirm(client, day, body, key):
+    return client.post(
+        f"/api/v1/institution/statements/{day}/confirm/", body, format="json", HTTP_IDEMPOTENCY_KEY=key
+    )
+
+
+def test_a_confirmation_retried_under_its_key_answers_as_the_first_time_and_other_figures_conflict(
+    allowance, family, pharmacy, as_beneficiary
+):
+    today = timezone.localdate()
+    settle(pharmacy, code_for(as_beneficiary), amount="100.00", settlement_id="K-1")
+    first = confirm(pharmacy, today, {"count": 1, "amount": "90.00"}, "c-1").json()
+    settle(pharmacy, code_for(as_beneficiary), amount="10.00", settlement_id="K-2")  # ours move on
+
+    again = confirm(pharmacy, today, {"count": 1, "amount": "90.00"}, "c-1")
+    otherwise = confirm(pharmacy, today, {"count": 2, "amount": "110.00"}, "c-1")
+    auditor = api_as(staff_user("auditor", "auditor-k"))
+    [audited] = auditor.get(f"/api/v1/admin-api/institution-statements/?date={today}").json()["results"]
+
+    assert again.status_code == 200
+    assert (
+        again.json()
+        == first
+        == {
+            "matched": False,
+            "differences": [{"field": "amount", "ours": "100.00", "theirs": "90.00"}],
+        }
+    )
+    assert error_of(otherwise) == (409, "idempotency_conflict")
+    assert StatementConfirmation.objects.count() == 1
+    assert (audited["state"], audited["confirmation"]["amount"]) == ("mismatched", "90.00")
+
+
+def test_the_auditors_see_the_days_latest_confirmation(allowance, family, pharmacy, as_beneficiary):
+    today = timezone.localdate()
+    settle(pharmacy, code_for(as_beneficiary), amount="100.00", settlement_id="L-1")
+    confirm(pharmacy, today, {"count": 1, "amount": "90.00"}, "c-1")
+    confirm(pharmacy, today, {"count": 1, "amount": "100.00"}, "c-2")
+    auditor = api_as(staff_user("auditor", "auditor-l"))
+
+    [audited] = auditor.get(f"/api/v1/admin-api/institution-statements/?date={today}").json()["results"]
+
+    assert (audited["state"], audited["confirmation"]["amount"]) == ("matched", "100.00")
+    assert StatementConfirmation.objects.count() == 2
 
 
 @pytest.mark.parametrize(
