@@ -20,6 +20,9 @@ STATUS_BY_CODE: dict[str, int] = {
     "already_paid": 409,
     "idempotency_conflict": 409,
     "idempotency_in_flight": 409,
+    # The pages' only: a payment refused because it would move other than its check page showed (the
+    # API shows nothing before it pays, so it never meets it).
+    "payment_changed": 409,
     "not_insured": 422,
     "not_active": 422,
     "wrong_scheme": 422,

@@ -3,7 +3,6 @@ the journey's idempotency key: the URLs carry only the key, never an ID number."
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any
 
@@ -37,8 +36,3 @@ def draft_get(request, *, key: str, kind: str) -> dict[str, Any] | None:
 def draft_premium_kind(draft: dict[str, Any]) -> PremiumKind:
     """The premium a journey's choice pays; a choice made before there were kinds pays the resident one."""
     return PremiumKind(draft.get("premium_kind", PremiumKind.RESIDENT_MEDICAL))
-
-
-def draft_digest(draft: dict[str, Any]) -> str:
-    """The choice as one string: the check page sends it back with the confirmation."""
-    return json.dumps(draft, sort_keys=True, separators=(",", ":"))

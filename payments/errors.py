@@ -50,6 +50,44 @@ def no_authorizer_can_pay(amount_fen: int) -> ApplicationError:
     )
 
 
+def amount_changed(shown_fen: int, now_fen: int) -> ApplicationError:
+    """The payment would move other amounts than the check page showed (a rate changed since)."""
+    if shown_fen == now_fen:
+        message = _(
+            "The amounts of the premiums have changed since you checked them, though the total is still "
+            "¥%(now)s. Nothing was paid: check the new amounts and confirm again."
+        )
+    else:
+        message = _(
+            "The amount to pay has changed since you checked it, from ¥%(shown)s to ¥%(now)s. Nothing was "
+            "paid: check the new amount and confirm again."
+        )
+    return ApplicationError(
+        "payment_changed", message % {"shown": format_yuan(shown_fen), "now": format_yuan(now_fen)}
+    )
+
+
+def payer_changed(shown: str | None = None, now: str | None = None) -> ApplicationError:
+    """A payment by the self-payment rule would be paid from another account than the check page showed
+    (balances changed since); named when the caller knows both."""
+    if shown is None or now is None:
+        return ApplicationError(
+            "payment_changed",
+            _(
+                "The account that would pay has changed since you checked it. Nothing was paid: check "
+                "whose account pays now and confirm again."
+            ),
+        )
+    return ApplicationError(
+        "payment_changed",
+        _(
+            "The account that would pay has changed since you checked it, from %(shown)s to %(now)s. "
+            "Nothing was paid: check it and confirm again."
+        )
+        % {"shown": shown, "now": now},
+    )
+
+
 def idempotency_conflict() -> ApplicationError:
     return ApplicationError(
         "idempotency_conflict",

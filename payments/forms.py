@@ -249,8 +249,9 @@ class SelfPayForm(PremiumKindChoice, IdempotentForm):
 
 
 class ConfirmForm(AccessibleForm):
-    """The check page's button carries the choice it shows: one changed since in another tab is
-    shown again rather than paid unseen."""
+    """The check page's button carries the choice it shows and what it shows would be paid
+    (payments.confirmation): a choice changed since in another tab is shown again rather than paid
+    unseen, and a payment that would move anything else than was shown moves nothing."""
 
     choice = forms.CharField(widget=forms.HiddenInput, max_length=2000)
 

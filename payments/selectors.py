@@ -266,7 +266,8 @@ class RelativesPaymentPreview:
 
 @dataclass(frozen=True)
 class SelfPaymentPreview:
-    """A relative paying his own premium: the account the rule picks now (it picks again when paying).
+    """A relative paying his own premium: the account the rule picks now (it picks again when paying,
+    and a payment confirmed from this account refuses another).
     The payer's balance is for staff only; the relative is never shown it."""
 
     beneficiary: Insuree

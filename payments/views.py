@@ -1,10 +1,8 @@
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from common.errors import ApplicationError
 from common.forms import add_application_error, form_status
@@ -15,7 +13,13 @@ from ledger.selectors import account_balance_get
 from mutual_aid import errors as binding_errors
 from mutual_aid.models import BindingStatus
 from mutual_aid.selectors import binding_active_exists_for_beneficiary, binding_list_for_person
-from payments.drafts import draft_digest, draft_get, draft_key, draft_premium_kind, draft_save
+from payments.confirmation import (
+    PAYMENT_CHANGED,
+    confirmation_posted,
+    confirmation_shown_again,
+    confirmation_value,
+)
+from payments.drafts import draft_get, draft_key, draft_premium_kind, draft_save
 from payments.forms import ConfirmForm, PayForm, SelfPayForm, VerifyForm, kind_choices, year_choices
 from payments.outcome_page import payment_outcome_unknown_page
 from payments.receipts import receipt_pdf
@@ -78,7 +82,8 @@ def pay_view(request):
 @login_required
 def pay_check_view(request, key: str):
     """Step 2: each relative, kind, year and amount, the total, the account and its balance before
-    and after; "Confirm and pay" makes the payment (step 3), the same key making it once."""
+    and after; "Confirm and pay" makes the payment (step 3), the same key making it once, at the amounts
+    this page showed or not at all."""
     person = page_person(request)
     if payment_list_for_idempotency_key(user=request.user, key=key):
         return redirect("pay-done", key=key)
@@ -86,8 +91,15 @@ def pay_check_view(request, key: str):
     if draft is None:
         raise Http404  # another user's key, or none: as if it did not exist
     journey = _RelativesJourney(request, person)
+
+    def preview():
+        return journey.preview(
+            year=draft["year"], beneficiary_ids=draft["beneficiaries"], kind=draft_premium_kind(draft)
+        )
+
     if request.method == "POST":
-        if not _confirmed(request, draft):
+        confirmed = confirmation_posted(request, draft)
+        if confirmed is None:
             return redirect("pay-check", key=key)
         try:
             payments_create_for_relatives(
@@ -96,27 +108,36 @@ def pay_check_view(request, key: str):
                 year=draft["year"],
                 actor=Actor(user=request.user, idempotency_key=key),
                 kind=draft_premium_kind(draft),
+                expected_amounts_fen=confirmed.amounts_fen,
             )
         except ApplicationError as error:
             if error.status == 503:  # the outcome is not known: the same key asks again
                 return payment_outcome_unknown_page(request, records_url=reverse("records"))
+            if error.code == PAYMENT_CHANGED:  # an amount changed since this page: nothing moved
+                return confirmation_shown_again(
+                    request,
+                    to="pay-check",
+                    key=key,
+                    confirmed=confirmed,
+                    refusal=error,
+                    preview=preview,
+                    reader=person,
+                )
             return journey.render(journey.refused(draft, key, error))
         # The draft stays (a paid key leads to its confirmation): nothing is written after the payment,
         # so its answer cannot fail once the money has moved.
         return redirect("pay-done", key=key)
     try:
-        preview = journey.preview(
-            year=draft["year"], beneficiary_ids=draft["beneficiaries"], kind=draft_premium_kind(draft)
-        )
+        shown = preview()
     except ApplicationError as error:
         return journey.render(journey.refused(draft, key, error))
     return render(
         request,
         "portal/pay_check.html",
         {
-            "preview": preview,
+            "preview": shown,
             "person": person,
-            "confirm": ConfirmForm(initial={"choice": draft_digest(draft)}),
+            "confirm": ConfirmForm(initial={"choice": confirmation_value(draft, shown)}),
             "change_url": f"{reverse('pay')}?change={key}",
         },
     )
@@ -146,7 +167,8 @@ def pay_self_view(request):
 @login_required
 def pay_self_check_view(request, key: str):
     """Step 2 for a relative: his premium, and whose account the rule would pick as he may see it (the
-    name and relation, never that account's balance); the rule picks again at the moment of payment."""
+    name and relation, never that account's balance); the rule picks again at the moment of payment,
+    and if it picks another account, or the amount changed, nothing is paid and this page shows it."""
     person = page_person(request)
     if payment_list_for_idempotency_key(user=request.user, key=key):
         return redirect("pay-done", key=key)
@@ -154,8 +176,13 @@ def pay_self_check_view(request, key: str):
     if draft is None:
         raise Http404  # another user's key, or none: as if it did not exist
     journey = _SelfJourney(request, person)
+
+    def preview():
+        return journey.preview(year=draft["year"], kind=draft_premium_kind(draft))
+
     if request.method == "POST":
-        if not _confirmed(request, draft):
+        confirmed = confirmation_posted(request, draft)
+        if confirmed is None:
             return redirect("pay-self-check", key=key)
         try:
             payment_create_for_self(
@@ -163,25 +190,37 @@ def pay_self_check_view(request, key: str):
                 year=draft["year"],
                 actor=Actor(user=request.user, idempotency_key=key),
                 kind=draft_premium_kind(draft),
+                expected_amount_fen=confirmed.total_fen,
+                expected_payer_id=confirmed.payer_id,
             )
         except ApplicationError as error:
             if error.status == 503:  # the outcome is not known: the same key asks again
                 return payment_outcome_unknown_page(request, records_url=reverse("records"))
+            if error.code == PAYMENT_CHANGED:  # the amount or the account changed: nothing moved
+                return confirmation_shown_again(
+                    request,
+                    to="pay-self-check",
+                    key=key,
+                    confirmed=confirmed,
+                    refusal=error,
+                    preview=preview,
+                    reader=person,
+                )
             return journey.render(journey.refused(draft, key, error))
         # The draft stays (a paid key leads to its confirmation): nothing is written after the payment,
         # so its answer cannot fail once the money has moved.
         return redirect("pay-done", key=key)
     try:
-        preview = journey.preview(year=draft["year"], kind=draft_premium_kind(draft))
+        shown = preview()
     except ApplicationError as error:
         return journey.render(journey.refused(draft, key, error))
     return render(
         request,
         "portal/pay_self_check.html",
         {
-            "preview": preview,
+            "preview": shown,
             "person": person,
-            "confirm": ConfirmForm(initial={"choice": draft_digest(draft)}),
+            "confirm": ConfirmForm(initial={"choice": confirmation_value(draft, shown)}),
             "change_url": f"{reverse('pay-self')}?change={key}",
         },
     )
@@ -344,15 +383,6 @@ def _change_initial(request, kind: str) -> dict | None:
     if draft is None:
         return None
     return {"idempotency_key": key, **{k: v for k, v in draft.items() if k != "kind"}}
-
-
-def _confirmed(request, draft) -> bool:
-    """Whether the confirmation is of the choice this draft holds now; else it is shown again."""
-    confirm = ConfirmForm(request.POST)
-    if confirm.is_valid() and confirm.cleaned_data["choice"] == draft_digest(draft):
-        return True
-    messages.warning(request, _("The choice has changed since this page was shown; check it again."))
-    return False
 
 
 @login_required

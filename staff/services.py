@@ -131,9 +131,12 @@ def counter_payment_create(
     idempotency_key: str,
     authorizer_id_number: str | None = None,
     kind: PremiumKind = PremiumKind.RESIDENT_MEDICAL,
+    expected_amount_fen: int | None = None,
+    expected_payer_id: int | None = None,
 ) -> Payment:
     """Pays the premium of this kind for a named authorizer, or by the self-payment rule when none is
-    named."""
+    named; with the amount and the paying insuree the check page showed, only at those
+    (payment_changed otherwise, nothing paid)."""
     counter_id_check(counter_id)
     beneficiary = insuree_get_by_id_number(id_number=beneficiary_id_number, scheme=Scheme.RESIDENT)
 
@@ -170,10 +173,17 @@ def counter_payment_create(
             actor=actor,
             channel=PaymentChannel.COUNTER,
             kind=kind,
+            expected_amounts_fen=None if expected_amount_fen is None else [expected_amount_fen],
         )
         return payment
     return payment_create_for_self(
-        beneficiary=beneficiary.person, year=year, actor=actor, channel=PaymentChannel.COUNTER, kind=kind
+        beneficiary=beneficiary.person,
+        year=year,
+        actor=actor,
+        channel=PaymentChannel.COUNTER,
+        kind=kind,
+        expected_amount_fen=expected_amount_fen,
+        expected_payer_id=expected_payer_id,
     )
 
 

@@ -34,7 +34,9 @@ from django.utils import timezone
 from medical.services import Actor as AllowanceActor
 from medical.services import allowance_set, voucher_issue
 from medical.views import SESSION_DRAFTS as ALLOWANCE_DRAFTS
-from payments.drafts import SESSION_DRAFTS, draft_digest
+from payments.confirmation import confirmation_value
+from payments.drafts import SESSION_DRAFTS
+from payments.selectors import payment_preview_for_relatives, payment_preview_for_self
 from payments.services import Actor
 from staff.views.access import SESSION_COUNTER, SESSION_PERSON
 from staff.views.allowances import SESSION_DRAFTS as COUNTER_ALLOWANCE_DRAFTS
@@ -175,6 +177,18 @@ def drafts(w: World) -> dict[str, tuple[str, dict]]:
     }
 
 
+def confirmation(w: World, key: str) -> str:
+    """What the journey's check page confirms: its choice, at what it shows would be paid."""
+    draft = drafts(w)[key][1]
+    if draft["kind"] == "self":
+        preview = payment_preview_for_self(beneficiary=w.unpaid.beneficiary.person, year=w.year)
+    else:
+        preview = payment_preview_for_relatives(
+            authorizer=w.unpaid.authorizer.person, beneficiaries=[w.unpaid.beneficiary], year=w.year
+        )
+    return confirmation_value(draft, preview)
+
+
 def allowance_draft(w: World) -> dict:
     return {"binding_id": w.unpaid.pk, "amount_fen": 30_000}
 
@@ -185,7 +199,7 @@ def confirm_entry(name: str, who: str, key: str) -> Entry:
         name,
         who,
         lambda w: reverse(name, kwargs={"key": key}),
-        lambda w: {"choice": draft_digest(drafts(w)[key][1])},
+        lambda w: {"choice": confirmation(w, key)},
         kwargs=lambda w: {"key": key},
     )
 

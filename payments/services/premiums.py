@@ -11,6 +11,7 @@ import datetime
 import secrets
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
+from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
 
@@ -58,6 +59,8 @@ REFUSALS: dict[str, Callable[[int, str], ApplicationError]] = {
     "relatives_not_distinct": lambda year, detail: errors.relatives_not_distinct(),
     "insufficient_balance": lambda year, detail: errors.insufficient_balance(int(detail)),
     "no_authorizer_can_pay": lambda year, detail: errors.no_authorizer_can_pay(int(detail)),
+    "amount_changed": lambda year, detail: errors.amount_changed(*(int(fen) for fen in detail.split())),
+    "payer_changed": lambda year, detail: errors.payer_changed(),
 }
 
 
@@ -69,11 +72,23 @@ def payments_create_for_relatives(
     actor: Actor,
     channel: PaymentChannel = PaymentChannel.AUTHORIZER,
     kind: PremiumKind = PremiumKind.RESIDENT_MEDICAL,
+    expected_amounts_fen: Sequence[int] | None = None,
 ) -> list[Payment]:
     """The authorizer pays, from his personal account, the premiums of this kind of the bound relatives
-    with these ID numbers: all of them, or none. Used by the API, the pay page and the counter."""
+    with these ID numbers: all of them, or none. Used by the API, the pay page and the counter.
+
+    With `expected_amounts_fen` (each premium's amount as the payer was shown it, in the same order),
+    nothing is paid unless those are the amounts: payment_changed instead."""
     numbers = [normalize_id_number(number) for number in relative_id_numbers]
-    return _pay(person=authorizer, id_numbers=numbers, year=year, actor=actor, channel=channel, kind=kind)
+    return _pay(
+        person=authorizer,
+        id_numbers=numbers,
+        year=year,
+        actor=actor,
+        channel=channel,
+        kind=kind,
+        expected=Expected(amounts_fen=expected_amounts_fen),
+    )
 
 
 def payment_create_for_self(
@@ -83,11 +98,35 @@ def payment_create_for_self(
     actor: Actor,
     channel: PaymentChannel = PaymentChannel.SELF,
     kind: PremiumKind = PremiumKind.RESIDENT_MEDICAL,
+    expected_amount_fen: int | None = None,
+    expected_payer_id: int | None = None,
 ) -> Payment:
     """The relative pays his own premium of this kind from the bound account with the highest balance
-    (ties to the oldest binding); if it cannot cover the premium, nothing is debited."""
-    [payment] = _pay(person=beneficiary, id_numbers=None, year=year, actor=actor, channel=channel, kind=kind)
+    (ties to the oldest binding); if it cannot cover the premium, nothing is debited.
+
+    With `expected_amount_fen` or `expected_payer_id` (the paying authorizer's insuree id), as the check
+    page showed them, nothing is paid unless the amount and the account are those: payment_changed."""
+    expected = Expected(
+        amounts_fen=None if expected_amount_fen is None else [expected_amount_fen], payer_id=expected_payer_id
+    )
+    [payment] = _pay(
+        person=beneficiary,
+        id_numbers=None,
+        year=year,
+        actor=actor,
+        channel=channel,
+        kind=kind,
+        expected=expected,
+    )
     return payment
+
+
+@dataclass(frozen=True)
+class Expected:
+    """What the payer confirmed; None checks nothing (the API, which shows nothing before it pays)."""
+
+    amounts_fen: Sequence[int] | None = None
+    payer_id: int | None = None
 
 
 def _pay(
@@ -98,6 +137,7 @@ def _pay(
     actor: Actor,
     channel: PaymentChannel,
     kind: PremiumKind,
+    expected: Expected,
 ) -> list[Payment]:
     if not isinstance(year, int) or isinstance(year, bool):
         raise errors.invalid_year()
@@ -112,6 +152,7 @@ def _pay(
             actor=actor,
             channel=channel,
             kind=PremiumKind(kind),
+            expected=expected,
         ),
         what="payment",
         unknown=errors.payment_outcome_unknown,
@@ -126,6 +167,7 @@ def _pay_once(
     actor: Actor,
     channel: PaymentChannel,
     kind: PremiumKind,
+    expected: Expected,
 ) -> list[Payment]:
     # The function is the whole payment, so on its own its one statement commits it as it returns:
     # no BEGIN and COMMIT round trips, and no locks held while Python builds the answer. A counter's
@@ -135,7 +177,13 @@ def _pay_once(
     alone = actor.record is None and not connection.in_atomic_block
     with nullcontext() if alone else transaction.atomic(durable=True):
         payments, replayed = _call_pay(
-            person=person, id_numbers=id_numbers, year=year, channel=channel, actor=actor, kind=kind
+            person=person,
+            id_numbers=id_numbers,
+            year=year,
+            channel=channel,
+            actor=actor,
+            kind=kind,
+            expected=expected,
         )
         if not replayed:
             if actor.record is not None:
@@ -153,10 +201,11 @@ def _call_pay(
     channel: PaymentChannel,
     actor: Actor,
     kind: PremiumKind,
+    expected: Expected,
 ) -> tuple[list[Payment], bool]:
     """Returns the payments and whether they were made before (a retry with the same Idempotency-Key:
-    then they are read as they are now). The notices to both sides, written with them, leave through
-    the notices' relay."""
+    then they are read as they are now, what they were confirmed at having been checked by the first).
+    The notices to both sides, written with them, leave through the notices' relay."""
     today, now = timezone.localdate(), timezone.now()
     count = len(id_numbers) if id_numbers is not None else 1
     references = [_new_reference(today) for _ in range(count)]
@@ -177,11 +226,15 @@ def _call_pay(
         references,
         codes,
         str(kind),
+        None if expected.amounts_fen is None else list(expected.amounts_fen),
+        expected.payer_id,
     ]
     with connection.cursor() as cursor:
         try:
             cursor.execute(
-                "SELECT * FROM payments_pay(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", params
+                "SELECT * FROM payments_pay("
+                "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::integer[], %s::bigint)",
+                params,
             )
         except DatabaseError as exc:
             refusal = _refusal(exc, year)

@@ -12,7 +12,13 @@ from django.utils.translation import gettext as _
 from common.errors import ApplicationError
 from insurees.models import PremiumKind
 from ledger.selectors import account_balance_get
-from payments.drafts import draft_digest, draft_get, draft_key, draft_premium_kind, draft_save
+from payments.confirmation import (
+    PAYMENT_CHANGED,
+    confirmation_posted,
+    confirmation_shown_again,
+    confirmation_value,
+)
+from payments.drafts import draft_get, draft_key, draft_premium_kind, draft_save
 from payments.forms import ConfirmForm
 from payments.outcome_page import payment_outcome_unknown_page
 from payments.selectors import (
@@ -79,7 +85,8 @@ def pay_view(request):
 @counter_only
 def pay_check_view(request, key: str):
     """Step 2, and its "Confirm and pay" (step 3): the payment goes through the normal service, which
-    judges everything again; the confirmation shows what it did."""
+    judges everything again and pays only the amount, from the account, this page showed; the
+    confirmation shows what it did."""
     if payment_list_for_idempotency_key(user=request.user, key=key):
         return redirect("staff:pay-done", key=key)
     draft = draft_get(request, key=key, kind=COUNTER)
@@ -94,10 +101,13 @@ def pay_check_view(request, key: str):
         {**draft, "premium_kind": draft_premium_kind(draft), "idempotency_key": key}, person=person
     )
     payee = form.payee_for(draft["payee"])
+
+    def preview():
+        return _preview(person, payee, draft["year"], draft_premium_kind(draft))
+
     if request.method == "POST":
-        confirm = ConfirmForm(request.POST)
-        if not (confirm.is_valid() and confirm.cleaned_data["choice"] == draft_digest(draft)):
-            messages.warning(request, _("The choice has changed since this page was shown; check it again."))
+        confirmed = confirmation_posted(request, draft)
+        if confirmed is None:
             return redirect("staff:pay-check", key=key)
         try:
             if payee is None:
@@ -110,15 +120,27 @@ def pay_check_view(request, key: str):
                 idempotency_key=key,
                 authorizer_id_number=None if payee.binding is None else person.id_number,
                 kind=draft_premium_kind(draft),
+                expected_amount_fen=confirmed.total_fen,
+                expected_payer_id=confirmed.payer_id,
             )
         except ApplicationError as error:
             if error.status == 503:  # the outcome is not known: the same key asks again
                 return payment_outcome_unknown_page(request, records_url=reverse("staff:person"))
+            if error.code == PAYMENT_CHANGED:  # the amount or the account changed: nothing moved
+                return confirmation_shown_again(
+                    request,
+                    to="staff:pay-check",
+                    key=key,
+                    confirmed=confirmed,
+                    refusal=error,
+                    preview=preview,
+                    reader=person,
+                )
             return _refused(request, person, form, error)
         # Nothing is written after the payment (the draft stays): its answer cannot fail once it is made.
         return redirect("staff:pay-done", key=key)
     try:
-        preview = _preview(person, payee, draft["year"], draft_premium_kind(draft))
+        shown = preview()
     except ApplicationError as error:
         return _refused(request, person, form, error)
     return render(
@@ -126,9 +148,9 @@ def pay_check_view(request, key: str):
         "staff/pay_check.html",
         {
             "person": person,
-            "preview": preview,
-            "by_rule": isinstance(preview, SelfPaymentPreview),
-            "confirm": ConfirmForm(initial={"choice": draft_digest(draft)}),
+            "preview": shown,
+            "by_rule": isinstance(shown, SelfPaymentPreview),
+            "confirm": ConfirmForm(initial={"choice": confirmation_value(draft, shown)}),
             "change_url": f"{reverse('staff:pay')}?change={key}",
             "counter_id": current_counter(request),
         },

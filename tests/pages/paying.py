@@ -21,8 +21,13 @@ def choose(client: Client, page: str, body: dict) -> str:
 
 def confirm(client: Client, check_url: str, **kwargs):
     """Step 3 from the check page: the POST its "Confirm and pay" button sends."""
-    page = client.get(check_url)
-    found = CHOICE.search(page.content.decode())
+    return confirm_shown(client, check_url, client.get(check_url).content.decode(), **kwargs)
+
+
+def confirm_shown(client: Client, check_url: str, page: str, **kwargs):
+    """Step 3 from a check page read earlier (its HTML): what that page's button sends, whatever has
+    changed since it was shown."""
+    found = CHOICE.search(page)
     if found is None:  # paid already: the check page now leads to the confirmation
         return client.post(check_url, {}, **kwargs)
     return client.post(check_url, {"choice": html.unescape(found.group(1))}, **kwargs)

@@ -23,7 +23,7 @@ from tests.factories import (
     account_balance_set,
     user_for,
 )
-from tests.pages.paying import choose, confirm, pay
+from tests.pages.paying import choose, confirm, confirm_shown, pay
 
 TODAY = timezone.localdate
 
@@ -57,6 +57,10 @@ def text_of(html: str, element_id: str) -> str:
     found = re.search(rf'id="{element_id}">([^<]*)<', html)
     assert found, element_id
     return found.group(1)
+
+
+def warnings_of(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
 
 
 def nav(html: str) -> str:
@@ -179,20 +183,52 @@ def test_the_change_link_returns_to_step_one_with_the_choice_and_its_key(client,
     assert form.initial["beneficiaries"] == [father.beneficiary_id, mother.beneficiary_id]
 
 
-def test_a_rate_changed_between_check_and_confirm_is_paid_as_it_is_and_shown_as_paid(client, family, year):
+def test_a_rate_changed_between_check_and_confirm_pays_nothing_and_shows_the_new_amounts(
+    client, family, year
+):
+    son, _father, _mother = family
+    signed_in(client, son.person)
+    check_url = choose(client, "pay", both(family))
+    seen = client.get(check_url).content.decode()  # ¥840.00 for the two
+    PremiumRate.objects.filter(year=year).update(amount_fen=45_000)  # a rate re-imported meanwhile
+
+    refused = confirm_shown(client, check_url, seen)
+
+    assert refused["Location"] == check_url
+    assert Payment.objects.count() == 0
+    assert balance(son) == 100_000
+    again = client.get(check_url)
+    [warning] = warnings_of(again)
+    assert "¥840.00" in warning
+    assert "¥900.00" in warning
+    assert warning.index("¥840.00") < warning.index("¥900.00")  # from what was shown to what is due
+    assert text_of(again.content.decode(), "total") == "¥900.00"
+
+    done = confirm(client, check_url)  # what the page shows now
+
+    assert [p.amount_fen for p in Payment.objects.all()] == [45_000, 45_000]
+    page = client.get(done["Location"]).content.decode()
+    assert text_of(page, "total") == "¥900.00"
+    assert text_of(page, "balance-left") == "¥100.00"
+
+
+def test_the_changed_amount_is_said_in_english_too(client, family, year):
     son, father, _mother = family
     signed_in(client, son.person)
+    client.cookies["django_language"] = "en"
     check_url = choose(client, "pay", {**both(family), "beneficiaries": [father.beneficiary_id]})
-    client.get(check_url)
-
+    seen = client.get(check_url).content.decode()
     PremiumRate.objects.filter(year=year).update(amount_fen=45_000)
 
-    done = confirm(client, check_url)
+    confirm_shown(client, check_url, seen)
 
-    page = client.get(done["Location"]).content.decode()
-    assert Payment.objects.get().amount_fen == 45_000
-    assert text_of(page, "total") == "¥450.00"
-    assert text_of(page, "balance-left") == "¥550.00"
+    again = client.get(check_url)
+    assert warnings_of(again) == [
+        "The amount to pay has changed since you checked it, from ¥420.00 to ¥450.00. Nothing was paid: "
+        "check the new amount and confirm again."
+    ]
+    assert "nothing is paid and this page is shown again with the new amounts" in again.content.decode()
+    assert Payment.objects.count() == 0
 
 
 # --- step 1: refusals shown where the choice is made ---------------------------------------------------
@@ -327,18 +363,32 @@ def test_a_self_payment_check_names_the_payer_the_rule_picks_but_not_his_balance
     assert poorer.authorizer.person.id_number[-4:] not in page
     assert "900.00" not in page
     assert "480.00" not in page
-    assert "实际扣款账户在缴费时重新确定" in page
     assert Payment.objects.count() == 0
 
 
-def test_the_self_payment_goes_where_the_rule_points_at_the_moment_of_payment(client, mother_of_two, year):
+def test_a_self_payment_whose_account_changed_since_the_check_pays_nothing_and_names_both(
+    client, mother_of_two, year
+):
     mother, poorer, richer = mother_of_two
     signed_in(client, mother.person)
     check_url = choose(client, "pay-self", {"year": year, "idempotency_key": "self-2"})
-    client.get(check_url)
+    seen = client.get(check_url).content.decode()  # the richer son pays
     account_balance_set(poorer.authorizer.account_id, 95_000)  # the poorer is now the richer
 
-    done = confirm(client, check_url)
+    refused = confirm_shown(client, check_url, seen)
+
+    assert refused["Location"] == check_url
+    assert Payment.objects.count() == 0
+    assert (balance(poorer.authorizer), balance(richer.authorizer)) == (95_000, 90_000)
+    again = client.get(check_url)
+    [warning] = warnings_of(again)
+    shown, now = richer.authorizer.person.id_number[-4:], poorer.authorizer.person.id_number[-4:]
+    assert "张伟（子女）" in warning
+    assert warning.index(shown) < warning.index(now)  # from the account shown to the one that would pay
+    assert "950.00" not in warning  # never another person's balance
+    assert now in again.content.decode()
+
+    done = confirm(client, check_url)  # what the page shows now
 
     payment = Payment.objects.get()
     assert payment.authorizer_id == poorer.authorizer_id
@@ -346,6 +396,24 @@ def test_the_self_payment_goes_where_the_rule_points_at_the_moment_of_payment(cl
     assert poorer.authorizer.person.name in page
     assert 'id="balance-left"' not in page  # another person's balance
     assert balance(richer.authorizer) == 90_000
+
+
+def test_a_self_payment_whose_rate_changed_since_the_check_pays_nothing(client, mother_of_two, year):
+    mother, poorer, richer = mother_of_two
+    signed_in(client, mother.person)
+    check_url = choose(client, "pay-self", {"year": year, "idempotency_key": "self-3"})
+    seen = client.get(check_url).content.decode()
+    PremiumRate.objects.filter(year=year).update(amount_fen=45_000)
+
+    refused = confirm_shown(client, check_url, seen)
+
+    assert refused["Location"] == check_url
+    assert Payment.objects.count() == 0
+    assert (balance(poorer.authorizer), balance(richer.authorizer)) == (60_000, 90_000)
+    again = client.get(check_url)
+    [warning] = warnings_of(again)
+    assert warning.index("¥420.00") < warning.index("¥450.00")
+    assert text_of(again.content.decode(), "total") == "¥450.00"
 
 
 def test_a_resident_without_an_open_year_or_binding_sees_no_form(client, db, year):

@@ -9,7 +9,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from insurees.models import PremiumRate
 from ledger.models import Account
+from mutual_aid.models import Binding
 from payments.models import Payment
 from staff.models import AuditRecord
 from tests.factories import (
@@ -20,7 +22,7 @@ from tests.factories import (
     ResidentFactory,
     account_balance_set,
 )
-from tests.pages.paying import choose, confirm
+from tests.pages.paying import choose, confirm, confirm_shown
 from tests.staff.conftest import staff_user
 
 
@@ -112,6 +114,63 @@ def test_an_employee_pays_for_a_relative_from_his_own_account(client, clerk, wor
     payment = Payment.objects.get()
     assert (payment.beneficiary_id, payment.authorizer_id) == (second.beneficiary_id, world.authorizer_id)
     assert reverse("staff:receipt", args=[payment.pk]) in client.get(done["Location"]).content.decode()
+
+
+def warnings_of(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+def test_a_rate_changed_since_the_counters_check_pays_nothing_and_shows_the_new_amount(
+    client, clerk, world, year
+):
+    serving(client, clerk, world.authorizer.person)
+    check_url = choose(
+        client,
+        "staff:pay",
+        {"payee": f"relative-{world.beneficiary_id}", "year": year, "idempotency_key": "re-rated"},
+    )
+    seen = client.get(check_url).content.decode()  # ¥420.00, read out to the applicant
+    PremiumRate.objects.filter(year=year).update(amount_fen=45_000)
+
+    refused = confirm_shown(client, check_url, seen)
+
+    assert refused["Location"] == check_url
+    assert Payment.objects.count() == 0
+    assert not AuditRecord.objects.filter(action="payment_create").exists()
+    assert balance(world.authorizer) == 100_000
+    again = client.get(check_url)
+    [warning] = warnings_of(again)
+    assert warning.index("¥420.00") < warning.index("¥450.00")
+    assert text_of(again.content.decode(), "total") == "¥450.00"
+
+    confirm(client, check_url)
+
+    assert Payment.objects.get().amount_fen == 45_000
+    assert AuditRecord.objects.filter(action="payment_create").count() == 1
+
+
+def test_a_walk_in_whose_paying_account_changed_since_the_check_pays_nothing(client, clerk, walk_in, year):
+    mother, richer = walk_in
+    poorer = Binding.objects.exclude(pk=richer.pk).get(beneficiary=mother)
+    serving(client, clerk, mother.person)
+    check_url = choose(client, "staff:pay", {"payee": "self", "year": year, "idempotency_key": "re-ruled"})
+    seen = client.get(check_url).content.decode()  # 张国强's account, ¥900.00
+    account_balance_set(poorer.authorizer.account_id, 95_000)  # the other son's is now the richest
+
+    refused = confirm_shown(client, check_url, seen)
+
+    assert refused["Location"] == check_url
+    assert Payment.objects.count() == 0
+    assert not AuditRecord.objects.filter(action="payment_create").exists()
+    assert (balance(poorer.authorizer), balance(richer.authorizer)) == (95_000, 90_000)
+    again = client.get(check_url)
+    [warning] = warnings_of(again)
+    assert warning.index("张国强") < warning.index(poorer.authorizer.person.id_number[-4:])
+    assert text_of(again.content.decode(), "balance-before") == "¥950.00"
+
+    confirm(client, check_url)
+
+    assert Payment.objects.get().authorizer_id == poorer.authorizer_id
 
 
 def test_confirming_twice_at_the_counter_pays_once(client, clerk, world, year):

@@ -17,11 +17,12 @@
 -- loading it again after an edit replaces every object with the file's current text.
 
 DROP FUNCTION IF EXISTS payments_pay(
-    integer, text, text, bigint, text[], integer, text, integer, text, date, timestamptz, text[], text[], text
+    integer, text, text, bigint, text[], integer, text, integer, text, date, timestamptz, text[], text[], text,
+    integer[], bigint
 );
 DROP FUNCTION IF EXISTS payments_settle(
     integer, text, text, text, bigint, bigint[], integer, text, integer, text, date, timestamptz, text[], text[],
-    text
+    text, integer[], bigint
 );
 DROP FUNCTION IF EXISTS payments_refuse(text, text);
 DROP TYPE IF EXISTS payments_paid;
@@ -60,7 +61,11 @@ CREATE TYPE payments_paid AS (
 -- numbers he gives, or, with p_id_numbers NULL, pays his own premium from the richest bound account.
 -- The people are resolved as mutual_aid.selectors.authorizer_for and
 -- insurees.selectors.insuree_get_by_id_number resolve them, with the same refusals in the same order.
--- p_kind is last, with a default, so that a caller naming no kind pays the resident premium.
+-- p_kind and the parameters after it have defaults, so that a caller naming no kind pays the resident
+-- premium. After it, what the payer confirmed, when the caller knows it (a check page showed it):
+-- p_expected_amounts, each premium's amount in p_id_numbers' order, and p_expected_payer_id, the insuree
+-- whose account pays; a payment that would move anything else is refused (payments_settle). NULL checks
+-- nothing (the API shows no amount before it pays).
 CREATE FUNCTION payments_pay(
     p_user_id integer,
     p_key text,
@@ -75,7 +80,9 @@ CREATE FUNCTION payments_pay(
     p_now timestamptz,
     p_references text[],
     p_codes text[],
-    p_kind text DEFAULT 'resident_medical'
+    p_kind text DEFAULT 'resident_medical',
+    p_expected_amounts integer[] DEFAULT NULL,
+    p_expected_payer_id bigint DEFAULT NULL
 ) RETURNS SETOF payments_paid
 LANGUAGE plpgsql
 SET plan_cache_mode = force_generic_plan
@@ -134,7 +141,9 @@ BEGIN
             || (SELECT string_agg(b::text, ', ' ORDER BY b) FROM unnest(v_ids) b)
             || '], ' || v_kind_facts || '"op": "family", "year": ' || p_year || '}';
     END IF;
-    -- A retry returns the first result whatever has changed since: payments_settle replays the key.
+    -- A retry returns the first result whatever has changed since: payments_settle replays the key. What
+    -- the payer confirmed is not in the fingerprint: a refused confirmation leaves the key free, and the
+    -- same choice confirmed again at its new amount is the same request.
     IF v_refusal IS NOT NULL AND NOT EXISTS (
         SELECT 1 FROM payments_idempotencykey k WHERE k.user_id = p_user_id AND k.key = p_key
     ) THEN
@@ -143,14 +152,16 @@ BEGIN
     RETURN QUERY SELECT * FROM payments_settle(
         p_user_id, p_key, encode(sha256(convert_to(v_fingerprint, 'UTF8')), 'hex'), p_lock_wait,
         v_authorizer_id, v_ids, p_year, p_channel, p_operator_id, p_counter_id, p_today, p_now,
-        p_references[1:cardinality(v_ids)], p_codes[1:cardinality(v_ids)], p_kind
+        p_references[1:cardinality(v_ids)], p_codes[1:cardinality(v_ids)], p_kind, p_expected_amounts,
+        p_expected_payer_id
     );
 END;
 $$;
 
 -- Pays the p_kind premiums of p_beneficiary_ids for p_year: from p_authorizer_id's personal account,
 -- or, when p_authorizer_id is NULL (a self-payment, one beneficiary), from the richest bound account
--- that covers it, ties to the oldest binding. All or nothing.
+-- that covers it, ties to the oldest binding. All or nothing; with p_expected_amounts or
+-- p_expected_payer_id, nothing unless the amounts and the payer are those (payments_pay).
 CREATE FUNCTION payments_settle(
     p_user_id integer,
     p_key text,
@@ -166,7 +177,9 @@ CREATE FUNCTION payments_settle(
     p_now timestamptz,
     p_references text[],
     p_codes text[],
-    p_kind text
+    p_kind text,
+    p_expected_amounts integer[],
+    p_expected_payer_id bigint
 ) RETURNS SETOF payments_paid
 LANGUAGE plpgsql
 SET plan_cache_mode = force_generic_plan
@@ -280,6 +293,14 @@ BEGIN
         v_amounts := v_amounts || v_rate.amount_fen;
         v_total := v_total + v_rate.amount_fen;
     END LOOP;
+    -- These amounts are the ones posted below: held against what the payer confirmed, a rate imported
+    -- since his check page refuses the payment, so money never moves at an amount he did not see.
+    IF p_expected_amounts IS NOT NULL AND p_expected_amounts IS DISTINCT FROM v_amounts THEN
+        PERFORM payments_refuse(
+            'amount_changed',
+            (SELECT coalesce(sum(a), 0) FROM unnest(p_expected_amounts) AS a)::text || ' ' || v_total::text
+        );
+    END IF;
 
     -- The regions' fund accounts, opened with a region's first payment. A twin's uncommitted opening of
     -- the same account is waited for; that twin is past its enrollment locks, so it never waits for ours.
@@ -358,6 +379,11 @@ BEGIN
         v_email := v_binding.email;
         v_name := v_binding.name;
         v_id_number := v_binding.id_number;
+    END IF;
+    -- Under the accounts' locks, the payer is the one confirmed (the self-payment rule may pick another
+    -- account once balances change).
+    IF p_expected_payer_id IS NOT NULL AND p_expected_payer_id <> p_authorizer_id THEN
+        PERFORM payments_refuse('payer_changed', p_authorizer_id::text);
     END IF;
 
     -- 5. Settle each premium: a balanced ledger transaction, the payment, its outbox row, the notices.
