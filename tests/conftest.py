@@ -59,8 +59,6 @@ class CeleryWorker:
     def start(self, wait: bool = True) -> None:
         """Starts the worker; with `wait`, returns once it answers a ping (a solo worker busy with a
         task cannot answer, so a test that blocks its first task starts it without waiting)."""
-        from config.celery import app
-
         self.log_path.parent.mkdir(exist_ok=True)
         env = {
             **os.environ,
@@ -91,16 +89,24 @@ class CeleryWorker:
             stdout=self.log_path.open("ab"),
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 60
-        while wait and time.monotonic() < deadline:
+        if wait and not self.wait_idle():
+            raise RuntimeError(f"celery worker did not answer within 60 s; see {self.log_path}")
+
+    def wait_idle(self, seconds: float = 60) -> bool:
+        """Whether the worker answered a ping within `seconds`: a solo worker answers only between
+        tasks, so a drain it runs has returned."""
+        from config.celery import app
+
+        assert self.process is not None  # noqa: S101 - started first
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"celery worker exited; see {self.log_path}")
             with app.connection_for_write(self.broker_url) as broker:
                 replies = app.control.ping(timeout=1.0, connection=broker) or []
             if any(f"test-{os.getpid()}@" in name for reply in replies for name in reply):
-                return
-        if wait:
-            raise RuntimeError(f"celery worker did not answer within 60 s; see {self.log_path}")
+                return True
+        return False
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

@@ -275,7 +275,7 @@ def test_a_relative_pays_his_own_premium_and_is_notified(new_page, screen, year)
     assert "王丽" not in check
     assert "900.00" not in check
     assert "480.00" not in check
-    assert "实际扣款账户在缴费时重新确定" in check
+    assert "将不会扣款，本页会重新显示变化后的扣款账户和金额" in check
 
     page.click("main button:has-text('确认并缴费')")
     page.wait_for_url("**/pay/done/*/")

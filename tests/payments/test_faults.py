@@ -83,6 +83,9 @@ def test_redis_down_during_payments_loses_nothing_and_syncs_each_once(
         bindings = [BindingFactory() for _ in range(4)]
         first = pay(bindings[0], year, "up")
         assert wait_until(lambda: Payment.objects.get(pk=first.pk).enrollment_synced)
+        # Its drain has returned: one still looping (it pauses and looks again) would sync the payments
+        # made while the broker is down, from the database.
+        assert worker.wait_idle()
 
         private_redis.kill()
         while_down = [pay(binding, year, f"down-{i}") for i, binding in enumerate(bindings[1:])]
