@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.forms import form_status
 from common.money import format_yuan
+from insurees.regions import region_name
 from insurees.selectors import region_codes_configured
 from payments.selectors import (
     payment_latest_year,
@@ -42,7 +43,7 @@ def review_view(request: HttpRequest) -> HttpResponseBase:
         "shown": True,
         "page": Paginator(payments, 25).get_page(request.GET.get("page")),
         "totals": payment_review_totals(payments=payments),
-        "charts": payment_review_charts(payments=payments),
+        "charts": _named_regions(payment_review_charts(payments=payments)),
         "stats": payment_stats(year=year, payments=payments) if year else None,
         "csv_query": _without(request.GET, "page", "format"),
         "page_query": _without(request.GET, "page"),
@@ -66,6 +67,12 @@ def reconciliation_view(request: HttpRequest) -> HttpResponse:
         },
         status=form_status(form),
     )
+
+
+def _named_regions(charts: dict) -> dict:
+    """The chart per region labels its bars with the regions' names (大连市, Dalian), not their codes."""
+    per_region = [{**row, "region_name": region_name(row["region_code"])} for row in charts["per_region"]]
+    return {**charts, "per_region": per_region}
 
 
 def _without(query: QueryDict, *names: str) -> str:

@@ -40,10 +40,36 @@ window.addEventListener("pageshow", function (event) {
   });
 })();
 
-// A table wider than the screen scrolls inside its wrapper: keyboard users reach it with Tab and
-// scroll it with the arrow keys.
-document.querySelectorAll(".table-wrap").forEach(function (wrap) {
-  if (wrap.scrollWidth > wrap.clientWidth && !wrap.hasAttribute("tabindex")) {
-    wrap.setAttribute("tabindex", "0");
+// A table too wide for its card: a responsive one is stacked, a row a card, as on a phone (site.css,
+// table.responsive.stacked), rather than scroll sideways or break its words; measured again when the
+// window changes size and once the fonts have come. Any other table wider than the screen scrolls
+// inside its wrapper: keyboard users reach it with Tab and scroll it with the arrow keys.
+(function () {
+  var wraps = document.querySelectorAll(".table-wrap");
+  if (!wraps.length) { return; }
+  function fit() {
+    wraps.forEach(function (wrap) {
+      var table = wrap.querySelector("table.responsive");
+      if (table) {
+        table.classList.remove("stacked");
+        if (wrap.scrollWidth > wrap.clientWidth) { table.classList.add("stacked"); }
+      }
+      var scrolls = wrap.scrollWidth > wrap.clientWidth;
+      if (scrolls && !wrap.hasAttribute("tabindex")) {
+        wrap.setAttribute("tabindex", "0");
+        wrap.dataset.scrolls = "1";
+      } else if (!scrolls && wrap.dataset.scrolls) {
+        wrap.removeAttribute("tabindex");
+        delete wrap.dataset.scrolls;
+      }
+    });
   }
-});
+  fit();
+  var pending = false;
+  window.addEventListener("resize", function () {
+    if (pending) { return; }
+    pending = true;
+    window.requestAnimationFrame(function () { pending = false; fit(); });
+  });
+  if (document.fonts && document.fonts.ready) { document.fonts.ready.then(fit); }
+})();

@@ -10,6 +10,7 @@ from payments.services import Actor, payments_create_for_relatives
 from tests.e2e.conftest import screenshot, sign_in
 from tests.e2e.test_staff_flows import staff
 from tests.factories import BindingFactory, EmployeeFactory, PledgeFactory, PremiumRateFactory, user_for
+from tests.pages.cashiers import allowance
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -284,3 +285,112 @@ def test_standalone_links_are_tap_targets_on_every_kind_of_page(
     auditor.context.add_cookies(open_as_cookies(live_server, language, elderly))
     sign_in(auditor, "auditor")
     check(auditor, ["/staff/review/", f"/staff/reconciliation/?date={staff_world['today']}"])
+
+
+def broken_words(page) -> list[str]:
+    """The words of the page's table cells broken over two lines ("李秀/英", "202/7", "Regi/on",
+    "01:56/:50"): a run of letters, digits or Chinese between spaces whose text sits on two lines."""
+    return page.evaluate(
+        """() => {
+          const broken = [];
+          for (const cell of document.querySelectorAll('main th, main td')) {
+            const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+            for (let text = walker.nextNode(); text; text = walker.nextNode()) {
+              for (const word of text.data.matchAll(/\\S+/g)) {
+                const range = document.createRange();
+                range.setStart(text, word.index);
+                range.setEnd(text, word.index + word[0].length);
+                const lines = new Set([...range.getClientRects()].filter(box => box.width > 0)
+                  .map(box => Math.round(box.top)));
+                if (lines.size > 1) broken.push(word[0]);
+              }
+            }
+          }
+          return broken;
+        }"""
+    )
+
+
+@pytest.mark.parametrize("width", [390, 800, 1280])
+@pytest.mark.parametrize("elderly", [False, True], ids=["standard", "elderly"])
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_tables_break_lines_between_words_only(new_page, live_server, staff_world, language, elderly, width):
+    """A name, a year, a time, a header's word and the 22-character payment reference stay whole on a
+    desktop, a tablet and a phone, in both modes: a table too wide for its card is stacked, as on a
+    phone, rather than break them (or scroll sideways)."""
+    person = staff_world["authorizer"].person
+    authorizer = open_as(new_page, live_server, person, width=width, language=language, elderly=elderly)
+    for path in ("/", "/records/", f"/payments/{staff_world['payment'].pk}/"):
+        authorizer.goto(path)
+        assert broken_words(authorizer) == [], path
+        assert overflow(authorizer) == 0, path
+    auditor = new_page(width=width, height=900)
+    auditor.context.add_cookies(open_as_cookies(live_server, language, elderly))
+    sign_in(auditor, "auditor")
+    auditor.goto("/staff/review/")
+    assert broken_words(auditor) == []
+    assert overflow(auditor) == 0
+    assert auditor.evaluate(
+        "[...document.querySelectorAll('.table-wrap')].every(wrap => wrap.scrollWidth <= wrap.clientWidth)"
+    )
+    screenshot(auditor, f"review-table-{language}-{'elderly' if elderly else 'standard'}-{width}")
+
+
+@pytest.mark.parametrize(("language", "name"), [("zh-hans", "大连市"), ("en", "Dalian")])
+@pytest.mark.parametrize("elderly", [False, True], ids=["standard", "elderly"])
+def test_the_chart_per_region_names_its_regions_in_the_pages_type(
+    new_page, live_server, staff_world, language, name, elderly
+):
+    page = new_page(width=1280, height=900)
+    page.context.add_cookies(open_as_cookies(live_server, language, elderly))
+    sign_in(page, "auditor")
+    page.goto("/staff/review/")
+
+    chart = page.evaluate(
+        """() => { const chart = Chart.getChart('chart-region');
+          return {labels: chart.data.labels, size: chart.options.font.size,
+                  page: parseFloat(getComputedStyle(document.documentElement).fontSize)}; }"""
+    )
+
+    assert chart["labels"] == [name]  # not the code, 210200
+    assert chart["size"] == chart["page"] == (22 if elderly else 16)  # large type reaches the chart
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_payment_code_and_its_digits_are_on_a_phones_first_screen_in_large_type(
+    new_page, live_server, language
+):
+    """At the till, an elderly person shows the code without scrolling: the QR code and its digits
+    within a 390 x 844 screen, the digits no smaller than the page's large type; what the page
+    explains comes after them."""
+    binding = BindingFactory()
+    allowance(binding, 30_000)
+    relative = binding.beneficiary.person
+    user_for(relative)
+    page = new_page(width=390, height=844)
+    page.context.add_cookies(open_as_cookies(live_server, language, True))
+    sign_in(page, relative.id_number)
+    page.goto("/voucher/")
+
+    boxes = page.evaluate(
+        """() => Object.fromEntries(['#voucher-qr', '#voucher-digits', '.voucher-help'].map(selector => {
+          const element = document.querySelector(selector);
+          const box = element.getBoundingClientRect();
+          return [selector, {top: box.top, bottom: box.bottom,
+                             size: parseFloat(getComputedStyle(element).fontSize)}];
+        }))"""
+    )
+    root = font_size_of_page(page)
+
+    assert root == 22  # large type
+    assert boxes["#voucher-qr"]["bottom"] <= 844
+    assert boxes["#voucher-digits"]["bottom"] <= 844, boxes
+    assert boxes["#voucher-digits"]["size"] >= 1.5 * root
+    assert boxes[".voucher-help"]["size"] >= root
+    assert boxes[".voucher-help"]["top"] > boxes["#voucher-digits"]["bottom"]
+    assert overflow(page) == 0
+    screenshot(page, f"voucher-first-screen-elderly-{language}")
+
+
+def font_size_of_page(page) -> float:
+    return page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)")

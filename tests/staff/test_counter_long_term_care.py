@@ -58,7 +58,7 @@ def test_the_counter_offers_checks_and_pays_the_long_term_care_premium(client, c
     assert AuditRecord.objects.get(action="payment_create").details["kind"] == LTC
     assert "长期护理保险" in done
     listed = client.get(reverse("staff:person")).content.decode()
-    assert re.search(rf"{payment.reference}</td>\s*<td[^>]*>长期护理保险</td>", listed)
+    assert re.search(rf"{payment.reference}</span></td>\s*<td[^>]*>长期护理保险</td>", listed)
 
 
 def test_a_walk_in_resident_pays_his_own_long_term_care_premium_by_the_rule(client, clerk, ltc_world, year):

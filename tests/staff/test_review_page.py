@@ -4,6 +4,8 @@ And the auditor's reconciliation page, reached from the review."""
 
 import csv
 import io
+import json
+import re
 
 import pytest
 from django.urls import reverse
@@ -80,6 +82,24 @@ def test_every_figure_counts_settled_payments_and_the_refunded_one_apart(client,
     assert "共 2 条记录" in body  # the table lists both records, the refunded one marked so
     assert "缴费笔数" in body
     assert text_of(page, "stats-summary").startswith("共有 1 名居民")
+
+
+def chart_data(response) -> dict:
+    body = response.content.decode()
+    found = re.search(r'<script id="chart-data" type="application/json">(.*?)</script>', body)
+    assert found, "no chart data on the page"
+    return json.loads(found.group(1))
+
+
+@pytest.mark.parametrize(("language", "name"), [("zh-hans", "大连市"), ("en", "Dalian")])
+def test_the_chart_per_region_names_the_regions_in_the_pages_language(client, auditor, paid, language, name):
+    client.force_login(auditor)
+    client.cookies["django_language"] = language
+
+    per_region = chart_data(client.get(reverse("staff:review")))["per_region"]
+
+    # review.js labels each bar with region_name: the name, not the code 210200
+    assert per_region == [{"region_code": "210200", "region_name": name, "amount_fen": 42_000}]
 
 
 def test_the_year_block_follows_the_filters(client, auditor, paid, year):
