@@ -145,7 +145,7 @@ def personal_account_set_funded(*, insuree: Insuree, balance_fen: int, memo: str
         raise ApplicationError(
             "invalid_input",
             _(
-                "The roster lowers this balance below what the account has left after the premiums paid "
+                "The roster lowers this balance by more than the account has left after the premiums paid "
                 "from it and what its allowances hold."
             ),
             field="balance",

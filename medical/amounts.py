@@ -4,7 +4,6 @@ bill's, a refund's, a statement's."""
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -12,16 +11,17 @@ from common.errors import ApplicationError
 from common.money import yuan_to_fen
 from medical import errors
 
-# Yuan as written: ASCII digits (after NFKC, so a Chinese keyboard's full-width ones too), commas only
+# Yuan as written: ASCII digits (a Chinese keyboard's full-width ones, ，．and ￥ too), commas only
 # between groups of three ("1,000.50": a comma anywhere else, as in "3,00", is no amount), at most two
-# decimals, a minus for a statement's net below zero.
+# decimals, a minus for a statement's net below zero. Not NFKC: it would read "5²" as 52.
 _YUAN = re.compile(r"-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]{1,2})?")
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９，．－￥", "0123456789,.-¥")
 
 
 def _fen_or_none(value: object) -> int | None:
     if isinstance(value, bool) or not isinstance(value, str | int):
         return None
-    text = unicodedata.normalize("NFKC", str(value)).strip().removeprefix("¥").strip()
+    text = str(value).translate(_FULL_WIDTH).strip().removeprefix("¥").strip()
     if not _YUAN.fullmatch(text):
         return None
     return yuan_to_fen(Decimal(text.replace(",", "")))

@@ -69,9 +69,9 @@ def confirmation_read(draft: dict[str, Any], value: str) -> Confirmation | None:
     if not isinstance(sent, dict) or sent.get("choice") != draft:
         return None
     amounts, payer_id = sent.get("amounts_fen"), sent.get("payer_id")
-    if not isinstance(amounts, list) or not amounts or not all(_is_int(amount) for amount in amounts):
+    if not isinstance(amounts, list) or not amounts or not all(_is_int(a, _INTEGER_MAX) for a in amounts):
         return None
-    if payer_id is not None and not _is_int(payer_id):
+    if payer_id is not None and not _is_int(payer_id, _BIGINT_MAX):
         return None
     return Confirmation(amounts_fen=amounts, payer_id=payer_id)
 
@@ -116,8 +116,14 @@ def _payer_label(binding: Binding, reader) -> str:
     }
 
 
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+# What payments_pay takes (integer[] amounts, a bigint payer): anything past them, from a tampered page,
+# is no confirmation rather than an error from PostgreSQL.
+_INTEGER_MAX = 2**31 - 1
+_BIGINT_MAX = 2**63 - 1
+
+
+def _is_int(value: object, maximum: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= maximum
 
 
 def confirmation_posted(request, draft: dict[str, Any]) -> Confirmation | None:

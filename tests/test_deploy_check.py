@@ -101,6 +101,7 @@ SETTING_NAMES = [
     "LOG_FORMAT",
     "LOGGING",
     "SECURE_REDIRECT_EXEMPT",
+    "REST_FRAMEWORK",
 ]
 
 
@@ -165,3 +166,9 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
 
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_behind_its_proxy_production_counts_the_address_the_proxy_appended(production_settings):
+    """gunicorn listens on loopback behind nginx: with NUM_PROXIES 0 every client would share the
+    proxy's address, and one rate limit."""
+    assert production_settings["REST_FRAMEWORK"]["NUM_PROXIES"] == 1

@@ -1,5 +1,5 @@
 from .base import *  # noqa: F403
-from .base import DATABASE_OPTIONS, LOGGING, database_config, env, log_format
+from .base import DATABASE_OPTIONS, LOGGING, REST_FRAMEWORK, database_config, env, log_format
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
@@ -17,3 +17,7 @@ X_FRAME_OPTIONS = "DENY"
 # One JSON object a log line, for the log shipper; LOG_FORMAT=text for a person reading.
 LOG_FORMAT = log_format(default="json")
 LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT
+
+# gunicorn listens on loopback behind the proxy (deploy/): the client is the address it appended to
+# X-Forwarded-For. With 0 every client would be the proxy's address, one rate limit for all.
+REST_FRAMEWORK = {**REST_FRAMEWORK, "NUM_PROXIES": env.int("NUM_PROXIES", default=1)}

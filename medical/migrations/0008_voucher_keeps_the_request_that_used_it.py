@@ -6,7 +6,8 @@ from django.db import migrations, models
 
 from common.migration_ops import run_sql_file
 
-# A code that paid part of a bill was used with allow_partial; of one paid in full nothing is known.
+# A code that paid part of a bill was used with allow_partial; of one paid in full nothing is known. A
+# code refused before keeps NULL in all three: unknown, so its retry is replayed as before.
 BACKFILL = """
 UPDATE medical_voucher v
 SET used_amount_fen = s.amount_fen, used_category = s.category,
@@ -30,7 +31,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="voucher",
             name="used_category",
-            field=models.CharField(blank=True, db_default="", max_length=16, verbose_name="category asked"),
+            field=models.CharField(blank=True, max_length=16, null=True, verbose_name="category asked"),
         ),
         migrations.AddField(
             model_name="voucher",

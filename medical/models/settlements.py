@@ -61,9 +61,10 @@ class Voucher(models.Model):
     )
     used_for = models.CharField(_("used for settlement"), max_length=64, blank=True)
     # What that request asked: a retry naming the code must ask the same, else it is another request
-    # (idempotency_conflict). None for a code used before these were kept.
+    # (idempotency_conflict). None (the category too: unknown, not empty) for a code used before these
+    # were kept.
     used_amount_fen = models.BigIntegerField(_("amount asked (fen)"), null=True, blank=True)
-    used_category = models.CharField(_("category asked"), max_length=16, blank=True, db_default="")
+    used_category = models.CharField(_("category asked"), max_length=16, null=True, blank=True)  # noqa: DJ001
     used_allow_partial = models.BooleanField(_("partial payment allowed"), null=True, blank=True)
     # A refusal met after the code was used, replayed to a retry of the same settlement.
     refusal = models.CharField(_("refusal"), max_length=32, blank=True)

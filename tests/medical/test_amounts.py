@@ -20,6 +20,7 @@ from medical.amounts import amount_fen_from, settlement_amount_fen_from, stateme
         ("1,234,567", 123_456_700),
         ("３００．００", 30_000),  # a Chinese keyboard's full-width digits
         ("１，０００", 100_000),
+        ("￥５０．５", 5_050),
         (300, 30_000),
     ],
 )
@@ -38,6 +39,10 @@ def test_what_is_read_as_an_amount(written, fen):
         "100,",
         "1_00",
         "٣٠٠",  # Arabic-Indic digits: digits to Decimal, to no one here
+        "5²",  # NFKC would read 52
+        "①②",
+        "1⁰⁰",
+        "𝟓𝟎.00",
         "+300",
         "300.",
         ".5",

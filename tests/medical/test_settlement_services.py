@@ -511,6 +511,17 @@ def test_a_refusal_is_replayed_to_the_same_request_only(family, allowance, clini
     assert not Settlement.objects.exists()
 
 
+def test_a_refusal_recorded_before_the_code_kept_its_request_is_replayed_to_its_retry(
+    family, allowance, clinic, code
+):
+    asked = {"amount_fen": 60_000, "category": "outpatient", "settlement_id": "INV-1", "key": "k-1"}
+    refused("insufficient_allowance", lambda: clinic.settle(code, **asked))
+    # As migration 0008 leaves a code refused before it: what was asked unknown.
+    Voucher.objects.update(used_amount_fen=None, used_category=None, used_allow_partial=None)
+
+    refused("insufficient_allowance", lambda: clinic.settle(code, **asked))
+
+
 def test_a_replay_answers_the_first_result_whatever_changed_since(family, allowance, clinic, code):
     first = clinic.settle(code, 12_000, settlement_id="INV-1", key="k-1")
     clinic.reverse("INV-1")

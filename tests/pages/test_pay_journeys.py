@@ -183,6 +183,25 @@ def test_the_change_link_returns_to_step_one_with_the_choice_and_its_key(client,
     assert form.initial["beneficiaries"] == [father.beneficiary_id, mother.beneficiary_id]
 
 
+@pytest.mark.parametrize("tampered", [{"amounts_fen": [2**31, 2**31]}, {"amounts_fen": [-1, 42_000]}])
+def test_a_tampered_confirmation_pays_nothing_and_is_no_error(client, family, year, tampered):
+    import html
+    import json
+
+    from tests.pages.paying import CHOICE
+
+    son, _father, _mother = family
+    signed_in(client, son.person)
+    check_url = choose(client, "pay", both(family))
+    sent = json.loads(html.unescape(CHOICE.search(client.get(check_url).content.decode()).group(1)))
+
+    response = client.post(check_url, {"choice": json.dumps({**sent, **tampered})})
+
+    assert response.status_code in (200, 302, 400)
+    assert Payment.objects.count() == 0
+    assert balance(son) == 100_000
+
+
 def test_a_rate_changed_between_check_and_confirm_pays_nothing_and_shows_the_new_amounts(
     client, family, year
 ):

@@ -259,6 +259,7 @@ BEGIN
       AND v.refusal <> '';
     IF FOUND THEN
         -- The refusal is the answer to that request only: the same code and bill asked otherwise is another.
+        -- (NULL, a code refused before the voucher kept what was asked, compares as unknown: replayed.)
         IF v_done.used_amount_fen <> p_amount_fen OR v_done.used_category <> p_category
            OR v_done.used_allow_partial <> p_allow_partial THEN
             PERFORM medical_refuse('idempotency_conflict');
